@@ -1,0 +1,36 @@
+//===- Dr1Ops.h - dr1 operations --------------------------------*- C++ -*-===//
+#ifndef DR1_DIALECT_DR1OPS_H
+#define DR1_DIALECT_DR1OPS_H
+
+#include "dr1/Dr1Dialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::OpTrait::dr1 {
+/// Result elements depend only on operand elements at the same (broadcast)
+/// position. Read by fusion and quantization.
+template <typename ConcreteType>
+class Elementwise : public TraitBase<ConcreteType, Elementwise> {};
+} // namespace mlir::OpTrait::dr1
+
+namespace mlir::dr1 {
+/// Numpy broadcast of two static shapes; failure if incompatible.
+FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
+                                                ArrayRef<int64_t> b);
+/// Normalizes a possibly negative axis against `rank`; failure if out of range.
+FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+/// Output size of a sliding window along one dimension.
+int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
+                         int64_t padBefore, int64_t padAfter, int64_t dilation,
+                         bool ceilMode);
+/// Transposes a dense constant; null if `attr` is not a DenseElementsAttr.
+ElementsAttr transposeElements(ElementsAttr attr, ArrayRef<int64_t> perm);
+} // namespace mlir::dr1
+
+#define GET_OP_CLASSES
+#include "dr1/Dr1Ops.h.inc"
+
+#endif // DR1_DIALECT_DR1OPS_H

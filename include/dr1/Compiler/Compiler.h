@@ -1,0 +1,67 @@
+//===- Compiler.h - the dr1 compiler library --------------------*- C++ -*-===//
+//
+// One options struct and one entry point. dr1c, the dr1-opt pipelines and
+// the Python bindings are thin callers of this.
+//
+//   mlir::MLIRContext ctx;
+//   dr1::registerDialects(ctx);
+//   auto module = mlir::parseSourceFile<mlir::ModuleOp>("model.mlir", &ctx);
+//   dr1::CompileOptions opts;
+//   opts.target = "aarch64";
+//   opts.name = "mlp";
+//   mlir::FailureOr<dr1::Artifact> art = dr1::compile(*module, opts);
+//   // art->object: ELF relocatable bytes; art->header: the C header.
+//
+// Diagnostics go to the context's diagnostic handler.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DR1_COMPILER_COMPILER_H
+#define DR1_COMPILER_COMPILER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+#include <string>
+
+namespace dr1 {
+
+enum class EmitKind {
+  MLIR,   ///< dr1 dialect after graph-level simplification
+  Linalg, ///< linalg on tensors, before code generation
+  LLVMIR, ///< optimized LLVM IR
+  Asm,    ///< target assembly
+  Object, ///< ELF relocatable object (+ header)
+};
+
+struct CompileOptions {
+  /// "host" (default), "x86-64", "aarch64", or a triple of those.
+  std::string target = "host";
+  /// -mcpu; empty: the host CPU for "host", a generic CPU otherwise.
+  std::string cpu;
+  /// -mattr, e.g. "+avx2,-avx512f".
+  std::string features;
+  /// 0..3.
+  unsigned optLevel = 3;
+  /// Prefix of every exported symbol; must be a C identifier.
+  std::string name = "model";
+  /// Entry function; empty: the module's only public function.
+  std::string entry;
+  EmitKind emit = EmitKind::Object;
+};
+
+struct Artifact {
+  /// Textual output for MLIR / Linalg / LLVMIR / Asm; object bytes for Object.
+  std::string output;
+  /// The C header (Object only).
+  std::string header;
+  /// Bytes of workspace the entry point needs (Object only).
+  uint64_t workspaceSize = 0;
+};
+
+/// Compiles `module` (dr1 dialect, possibly mixed with func/arith/tensor).
+/// The module is transformed in place.
+mlir::FailureOr<Artifact> compile(mlir::ModuleOp module,
+                                  const CompileOptions &options);
+
+} // namespace dr1
+
+#endif // DR1_COMPILER_COMPILER_H

@@ -1,0 +1,66 @@
+/*===- dr1/dr1rt.h - the dr1 runtime library ------------------------------===*
+ *
+ * libdr1rt is what a compiled model may link against beyond libc: workspace
+ * management and a generic runner over a model's metadata. Later: thread
+ * pool, CUDA driver loader, training loop, checkpoints.
+ *
+ *   #include "mlp.h"
+ *   #include "dr1/dr1rt.h"
+ *   dr1rt_session *s;
+ *   dr1rt_session_create(&mlp_info, &s);
+ *   const void *in[] = {x};  void *out[] = {y};
+ *   dr1rt_session_run(s, in, out);
+ *   dr1rt_session_destroy(s);
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef DR1_DR1RT_H
+#define DR1_DR1RT_H
+
+#include "dr1/model_abi.h"
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(DR1RT_BUILDING)
+#define DR1RT_API __attribute__((visibility("default")))
+#else
+#define DR1RT_API
+#endif
+
+#define DR1RT_VERSION_MAJOR 0
+#define DR1RT_VERSION_MINOR 1
+
+typedef enum dr1rt_status {
+  DR1RT_OK = 0,
+  DR1RT_ERROR_INVALID_ARGUMENT = 1,
+  DR1RT_ERROR_OUT_OF_MEMORY = 2,
+  DR1RT_ERROR_ABI_MISMATCH = 3
+} dr1rt_status;
+
+/* The runtime's version as major * 100 + minor. */
+DR1RT_API int dr1rt_version(void);
+/* The model ABI version this runtime understands. */
+DR1RT_API int dr1rt_model_abi_version(void);
+/* A short English description of a status code. */
+DR1RT_API const char *dr1rt_status_string(dr1rt_status status);
+
+/* Aligned workspace memory (free with dr1rt_workspace_free). */
+DR1RT_API void *dr1rt_workspace_alloc(const dr1_model_info *model);
+DR1RT_API void dr1rt_workspace_free(void *workspace);
+
+/* A model plus its own workspace; one session per thread. */
+typedef struct dr1rt_session dr1rt_session;
+DR1RT_API dr1rt_status dr1rt_session_create(const dr1_model_info *model,
+                                            dr1rt_session **out);
+DR1RT_API dr1rt_status dr1rt_session_run(dr1rt_session *session,
+                                         const void *const *inputs,
+                                         void *const *outputs);
+DR1RT_API void dr1rt_session_destroy(dr1rt_session *session);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DR1_DR1RT_H */

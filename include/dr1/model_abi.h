@@ -1,0 +1,70 @@
+/*===- dr1/model_abi.h - the ABI of dr1-compiled models -------------------===*
+ *
+ * Every header dr1c writes embeds this block verbatim, so a compiled model
+ * needs no dr1 include path. It depends on nothing but <stdint.h>.
+ *
+ * A model compiled with --name=NAME exports:
+ *   void NAME_run(const T0 *input0, ..., T *output0, ..., void *workspace);
+ *   void NAME_run_packed(const void *const *inputs, void *const *outputs,
+ *                        void *workspace);
+ *   extern const dr1_model_info NAME_info;
+ * The workspace holds NAME_WORKSPACE_SIZE bytes aligned to
+ * NAME_WORKSPACE_ALIGN and is owned by the caller; two threads with two
+ * workspaces may run the same model at once (there is no global mutable
+ * state). Tensors are dense row-major.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef DR1_MODEL_ABI_H
+#define DR1_MODEL_ABI_H
+
+#include <stdint.h>
+
+#define DR1_MODEL_ABI_VERSION 1
+
+typedef enum dr1_dtype {
+  DR1_DTYPE_F32 = 0,
+  DR1_DTYPE_F64 = 1,
+  DR1_DTYPE_F16 = 2,
+  DR1_DTYPE_BF16 = 3,
+  DR1_DTYPE_I64 = 4,
+  DR1_DTYPE_I32 = 5,
+  DR1_DTYPE_I16 = 6,
+  DR1_DTYPE_I8 = 7,
+  DR1_DTYPE_U8 = 8,
+  DR1_DTYPE_BOOL = 9
+} dr1_dtype;
+
+typedef struct dr1_tensor_info {
+  const char *name;
+  int32_t dtype; /* a dr1_dtype */
+  int32_t rank;
+  const int64_t *shape;
+  uint64_t size_bytes;
+} dr1_tensor_info;
+
+typedef void (*dr1_run_packed_fn)(const void *const *inputs,
+                                  void *const *outputs, void *workspace);
+
+typedef struct dr1_model_info {
+  uint32_t abi_version; /* DR1_MODEL_ABI_VERSION of the compiler */
+  int32_t num_inputs;
+  int32_t num_outputs;
+  uint32_t reserved;
+  const char *name;
+  const dr1_tensor_info *inputs;
+  const dr1_tensor_info *outputs;
+  uint64_t workspace_size;
+  uint64_t workspace_align;
+  dr1_run_packed_fn run;
+} dr1_model_info;
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L &&               \
+    UINTPTR_MAX == 0xffffffffffffffffu
+_Static_assert(sizeof(dr1_tensor_info) == 32, "dr1_tensor_info layout");
+_Static_assert(sizeof(dr1_model_info) == 64, "dr1_model_info layout");
+#elif defined(__cplusplus) && UINTPTR_MAX == 0xffffffffffffffffu
+static_assert(sizeof(dr1_tensor_info) == 32, "dr1_tensor_info layout");
+static_assert(sizeof(dr1_model_info) == 64, "dr1_model_info layout");
+#endif
+
+#endif /* DR1_MODEL_ABI_H */

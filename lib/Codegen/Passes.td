@@ -1,0 +1,89 @@
+//===- Passes.td - dr1 code-generation passes --------------*- tablegen -*-===//
+#ifndef DR1_CODEGEN_PASSES_TD
+#define DR1_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
+  let summary = "Cache- and register-tile matmuls and convolutions, then vectorize";
+  let description = [{
+    The CPU strategy for matrix work on tensors, parameterised by the target's
+    vector width and register count (see TargetInfo). Matmuls are padded to
+    multiples of the register tile when the shape does not divide, tiled for
+    the caches (tile sizes that divide the padded shape) and for registers
+    (`mr x nr` accumulators, K innermost), vectorized, and their accumulators
+    hoisted out of the K loop so they stay in registers. Convolutions are
+    tiled over output rows / columns / channels with the filter height tiled
+    to 1, decomposed to 1-D convolutions and vectorized.
+
+    Before:
+    ```mlir
+    %r = linalg.matmul ins(%a, %b : tensor<64x64xf32>, tensor<64x64xf32>)
+                       outs(%c : tensor<64x64xf32>) -> tensor<64x64xf32>
+    ```
+    After (shape of the result):
+    ```mlir
+    scf.for %i ... {          // M register tiles
+      scf.for %j ... {        // N register tiles
+        %acc0 = vector.transfer_read ... : vector<8x32xf32>
+        %acc = scf.for %k ... iter_args(%acc1 = %acc0) -> vector<8x32xf32> {
+          %a = vector.transfer_read ...
+          %b = vector.transfer_read ...
+          %r = vector.contract ... %a, %b, %acc1
+          scf.yield %r
+        }
+        vector.transfer_write %acc, ...
+    ```
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "512",
+           "Width of the target's vector registers in bits">,
+    Option<"numVectorRegisters", "vector-registers", "int64_t", "32",
+           "Number of architectural vector registers">,
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+    "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+    "mlir::vector::VectorDialect", "mlir::affine::AffineDialect"
+  ];
+}
+
+def ExpandMath : Pass<"dr1-expand-math", "ModuleOp"> {
+  let summary = "Polynomial approximations for math ops with no LLVM instruction";
+  let description = [{
+    Rewrites `math.erf`, `math.tanh`, `math.exp`, `math.log`, `math.powf`
+    and friends into arithmetic (f32 polynomial approximations), so compiled
+    models need no libm and the code vectorizes.
+
+    Before:
+    ```mlir
+    %y = math.erf %x : f32
+    ```
+    After: a sequence of `arith.mulf` / `arith.addf` / `math.fma` evaluating
+    a rational approximation, with clamping of the input range.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def LowerMemrefCopy : Pass<"dr1-lower-memref-copy", "ModuleOp"> {
+  let summary = "Strided memref.copy to linalg.copy (no runtime library call)";
+  let description = [{
+    `finalize-memref-to-llvm` turns a copy between non-contiguous memrefs
+    into a call to `memrefCopy` from MLIR's runner utils, a library compiled
+    models must not need. Such copies become `linalg.copy`, which lowers to
+    loops; contiguous copies stay and become `llvm.memcpy`.
+
+    Before:
+    ```mlir
+    memref.copy %a, %b : memref<4x4xf32, strided<[8, 1]>> to memref<4x4xf32>
+    ```
+    After:
+    ```mlir
+    linalg.copy ins(%a : memref<4x4xf32, strided<[8, 1]>>) outs(%b : memref<4x4xf32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+#endif // DR1_CODEGEN_PASSES_TD

@@ -1,0 +1,153 @@
+//===- Compiler.cpp - compile(module, options) -> artifact ----------------===//
+#include "dr1/Compiler/Compiler.h"
+#include "dr1/Compiler/Registration.h"
+#include "Compiler/Pipeline.h"
+#include "Target/ModelABI.h"
+#include "Target/ObjectEmitter.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace {
+
+bool isCIdentifier(StringRef s) {
+  if (s.empty() || llvm::isDigit(s[0]))
+    return false;
+  return llvm::all_of(s, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+}
+
+FailureOr<func::FuncOp> findEntry(ModuleOp module, StringRef name) {
+  if (!name.empty()) {
+    auto f = module.lookupSymbol<func::FuncOp>(name);
+    if (!f || f.isExternal())
+      return emitError(module.getLoc(), "entry function '") << name
+             << "' is not defined in the module";
+    return f;
+  }
+  SmallVector<func::FuncOp> candidates;
+  for (auto f : module.getOps<func::FuncOp>())
+    if (f.isPublic() && !f.isExternal())
+      candidates.push_back(f);
+  if (candidates.size() == 1)
+    return candidates.front();
+  for (auto f : candidates)
+    if (f.getSymName() == "forward" || f.getSymName() == "main")
+      return f;
+  return emitError(module.getLoc(), "cannot choose an entry function: the "
+                                    "module defines ")
+         << candidates.size() << " public functions; name one with --entry";
+}
+
+LogicalResult runStage(ModuleOp module,
+                       llvm::function_ref<void(OpPassManager &)> build) {
+  PassManager pm(module.getContext());
+  build(pm);
+  return pm.run(module);
+}
+
+std::string printModule(ModuleOp module) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  module.print(os);
+  return s;
+}
+
+} // namespace
+
+FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
+                                      const CompileOptions &options) {
+  MLIRContext *ctx = module.getContext();
+  registerAllPasses();
+  if (!isCIdentifier(options.name))
+    return emitError(module.getLoc(), "model name '")
+           << options.name << "' is not a C identifier";
+  if (options.optLevel > 3)
+    return emitError(module.getLoc(), "optimization level must be 0..3, got ")
+           << options.optLevel;
+  std::string error;
+  FailureOr<TargetInfo> target =
+      TargetInfo::resolve(options.target, options.cpu, options.features, error);
+  if (failed(target))
+    return emitError(UnknownLoc::get(ctx), error);
+  if (failed(verify(module)))
+    return failure();
+
+  FailureOr<func::FuncOp> entry = findEntry(module, options.entry);
+  if (failed(entry))
+    return failure();
+  // Everything else is inlined into the entry point and then dropped.
+  for (auto f : module.getOps<func::FuncOp>())
+    if (f != *entry && !f.isExternal())
+      f.setPrivate();
+  ModelSignature sig;
+  sig.name = options.name;
+  if (failed(collectSignature(*entry, sig)))
+    return failure();
+  std::string runName = options.name + "_run";
+  if (auto clash = module.lookupSymbol(runName); clash && clash != *entry)
+    return emitError(clash->getLoc(), "symbol '")
+           << runName << "' clashes with the model's entry point";
+  (*entry).setSymName(runName);
+  // Inputs are const in the ABI: bufferization must never write them.
+  for (unsigned i = 0; i < (*entry).getNumArguments(); ++i)
+    (*entry).setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
+                        BoolAttr::get(ctx, false));
+
+  Artifact artifact;
+  if (failed(runStage(module, [](OpPassManager &pm) { buildGraphPipeline(pm); })))
+    return failure();
+  if (options.emit == EmitKind::MLIR) {
+    artifact.output = printModule(module);
+    return artifact;
+  }
+  if (failed(runStage(module, [](OpPassManager &pm) { buildLinalgPipeline(pm); })))
+    return failure();
+  if (options.emit == EmitKind::Linalg) {
+    artifact.output = printModule(module);
+    return artifact;
+  }
+  if (failed(runStage(module, [&](OpPassManager &pm) {
+        buildCPUCodegenPipeline(pm, *target);
+      })))
+    return failure();
+  auto runFn = module.lookupSymbol<func::FuncOp>(runName);
+  if (auto ws = runFn->getAttrOfType<IntegerAttr>("dr1.workspace_size"))
+    sig.workspaceSize = ws.getInt();
+  if (failed(runStage(module, [&](OpPassManager &pm) {
+        buildLowerToLLVMPipeline(pm, *target);
+      })))
+    return failure();
+
+  llvm::LLVMContext llvmCtx;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmCtx, options.name);
+  if (!llvmModule)
+    return emitError(module.getLoc(), "translation to LLVM IR failed");
+  addModelInfo(*llvmModule, sig);
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createTargetMachine(*target, options.optLevel, error);
+  if (!tm)
+    return emitError(UnknownLoc::get(ctx), error);
+  optimizeModule(*llvmModule, *tm, options.optLevel);
+  if (options.emit == EmitKind::LLVMIR) {
+    llvm::raw_string_ostream os(artifact.output);
+    llvmModule->print(os, nullptr);
+    return artifact;
+  }
+  if (!emitMachineCode(*llvmModule, *tm, options.emit == EmitKind::Asm,
+                       artifact.output, error))
+    return emitError(UnknownLoc::get(ctx), error);
+  artifact.workspaceSize = sig.workspaceSize;
+  if (options.emit == EmitKind::Object)
+    artifact.header = emitHeader(sig);
+  return artifact;
+}

@@ -1,0 +1,102 @@
+//===- Pipeline.cpp - the one dr1 compilation pipeline, by stage ----------===//
+#include "Compiler/Pipeline.h"
+#include "Codegen/Passes.h"
+#include "Conversion/Passes.h"
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/raw_ostream.h"
+
+using mlir::OpPassManager;
+using mlir::PassPipelineOptions;
+using mlir::PassPipelineRegistration;
+using mlir::StringRef;
+using dr1::TargetInfo;
+
+namespace {
+/// Upstream passes are added by their textual names: one spelling shared
+/// with dr1-opt and the lit tests.
+void addPipeline(OpPassManager &pm, StringRef text) {
+  std::string err;
+  llvm::raw_string_ostream os(err);
+  if (mlir::failed(mlir::parsePassPipeline(text, pm, os)))
+    llvm::report_fatal_error(llvm::Twine("dr1: bad internal pipeline '") +
+                             text + "': " + err);
+}
+} // namespace
+
+void dr1::buildGraphPipeline(OpPassManager &pm) {
+  addPipeline(pm, "inline,canonicalize,cse,symbol-dce");
+}
+
+void dr1::buildLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(mlir::dr1::createConvertDr1ToLinalg());
+  addPipeline(pm, "canonicalize,cse,linalg-fuse-elementwise-ops,canonicalize,cse");
+}
+
+void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
+  mlir::dr1::CPUTileAndVectorizeOptions tv;
+  tv.vectorBits = target.vectorBits;
+  tv.numVectorRegisters = target.numVectorRegisters;
+  pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createCPUTileAndVectorize(tv));
+  addPipeline(pm, "canonicalize,cse,loop-invariant-code-motion,"
+                  "eliminate-empty-tensors,"
+                  "one-shot-bufferize{bufferize-function-boundaries "
+                  "function-boundary-type-conversion=identity-layout-map},"
+                  "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+                  "canonicalize,cse");
+  pm.addPass(mlir::dr1::createPlanWorkspace());
+  pm.addPass(mlir::dr1::createLowerMemrefCopy());
+}
+
+void dr1::buildLowerToLLVMPipeline(OpPassManager &pm, const TargetInfo &target) {
+  addPipeline(pm, "convert-linalg-to-loops");
+  pm.addPass(mlir::dr1::createExpandMath());
+  addPipeline(pm, "convert-vector-to-scf{full-unroll},lower-affine,"
+                  "canonicalize,cse,expand-strided-metadata,"
+                  "finalize-memref-to-llvm,convert-scf-to-cf,"
+                  "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
+                  "convert-math-to-llvm,convert-arith-to-llvm,"
+                  "convert-index-to-llvm,convert-cf-to-llvm,"
+                  "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+                  "reconcile-unrealized-casts,canonicalize,cse");
+}
+
+void dr1::registerPipelines() {
+  PassPipelineRegistration<>("dr1-graph", "dr1-level simplification",
+                             [](OpPassManager &pm) { buildGraphPipeline(pm); });
+  PassPipelineRegistration<>("dr1-to-linalg", "dr1 to linalg on tensors",
+                             [](OpPassManager &pm) { buildLinalgPipeline(pm); });
+  struct TargetPipelineOptions : PassPipelineOptions<TargetPipelineOptions> {
+    Option<std::string> target{*this, "target", llvm::cl::init("x86-64")};
+    Option<std::string> cpu{*this, "cpu", llvm::cl::init("")};
+    Option<std::string> features{*this, "features", llvm::cl::init("")};
+  };
+  auto resolve = [](const TargetPipelineOptions &o) {
+    std::string err;
+    auto t = TargetInfo::resolve(o.target, o.cpu, o.features, err);
+    if (mlir::failed(t))
+      llvm::report_fatal_error(llvm::Twine("dr1-opt: ") + err);
+    return *t;
+  };
+  PassPipelineRegistration<TargetPipelineOptions>(
+      "dr1-cpu-codegen", "tile, vectorize, bufferize, plan the workspace",
+      [=](OpPassManager &pm, const TargetPipelineOptions &o) {
+        buildCPUCodegenPipeline(pm, resolve(o));
+      });
+  PassPipelineRegistration<TargetPipelineOptions>(
+      "dr1-lower-to-llvm", "buffers, loops and vectors to the LLVM dialect",
+      [=](OpPassManager &pm, const TargetPipelineOptions &o) {
+        buildLowerToLLVMPipeline(pm, resolve(o));
+      });
+  PassPipelineRegistration<TargetPipelineOptions>(
+      "dr1-full", "every stage from dr1 to the LLVM dialect",
+      [=](OpPassManager &pm, const TargetPipelineOptions &o) {
+        TargetInfo t = resolve(o);
+        buildGraphPipeline(pm);
+        buildLinalgPipeline(pm);
+        buildCPUCodegenPipeline(pm, t);
+        buildLowerToLLVMPipeline(pm, t);
+      });
+}

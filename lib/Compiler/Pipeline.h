@@ -1,0 +1,25 @@
+//===- Pipeline.h - the one dr1 compilation pipeline, by stage --*- C++ -*-===//
+#ifndef DR1_COMPILER_PIPELINE_H
+#define DR1_COMPILER_PIPELINE_H
+
+#include "Codegen/TargetInfo.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace dr1 {
+
+/// dr1 level: inlining, canonicalization (folds, shape-level rewrites), CSE.
+void buildGraphPipeline(mlir::OpPassManager &pm);
+/// dr1 -> linalg on tensors, with elementwise fusion.
+void buildLinalgPipeline(mlir::OpPassManager &pm);
+/// Target strategies on tensors, bufferization, workspace planning.
+void buildCPUCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
+/// Buffers, loops and vectors to the LLVM dialect (bare-pointer ABI).
+void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
+
+/// Registers the stages as dr1-opt pipelines (dr1-graph, dr1-to-linalg,
+/// dr1-cpu-codegen, dr1-lower-to-llvm, dr1-full).
+void registerPipelines();
+
+} // namespace dr1
+
+#endif // DR1_COMPILER_PIPELINE_H

@@ -1,0 +1,240 @@
+//===- ConvPool.cpp - conv2d and pooling to linalg ------------------------===//
+//
+// Convolutions run as NHWC x HWCF (or depthwise / grouped variants), the
+// layout CPU kernels want: activations are transposed at the op's edges
+// (transposes between consecutive ops cancel in canonicalization) and
+// constant filters are transposed at compile time. Padding is a fill plus an
+// insert_slice, so the producer can write straight into the padded buffer.
+//
+//===----------------------------------------------------------------------===//
+#include "Conversion/Dr1ToLinalg/Patterns.h"
+#include "dr1/Dr1Ops.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::dr1;
+
+namespace {
+
+/// Pads the two spatial dims (`hDim`, `hDim + 1`) of `v` with `padValue`.
+Value padSpatial(OpBuilder &b, Location loc, Value v, int64_t hDim,
+                 ArrayRef<int64_t> pad, Value padValue) {
+  if (llvm::all_of(pad, [](int64_t p) { return p == 0; }))
+    return v;
+  auto type = tensorType(v);
+  SmallVector<int64_t> shape(type.getShape());
+  shape[hDim] += pad[0] + pad[2];
+  shape[hDim + 1] += pad[1] + pad[3];
+  Value filled = filledTensor(b, loc, shape, padValue);
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  offsets[hDim] = b.getIndexAttr(pad[0]);
+  offsets[hDim + 1] = b.getIndexAttr(pad[1]);
+  SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
+  for (int64_t d : type.getShape())
+    sizes.push_back(b.getIndexAttr(d));
+  return tensor::InsertSliceOp::create(b, loc, v, filled, offsets, sizes, strides);
+}
+
+DenseIntElementsAttr i64Elements(OpBuilder &b, ArrayRef<int64_t> values) {
+  return b.getI64TensorAttr(values);
+}
+
+struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Conv2DOp op, PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    Location loc = op.getLoc();
+    auto it = tensorType(op.getInput()), wt = tensorType(op.getWeight());
+    auto ot = op.getType();
+    Type elt = it.getElementType();
+    int64_t n = it.getDimSize(0), c = it.getDimSize(1);
+    int64_t f = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+    int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3), g = op.getGroups();
+
+    Value x = transposeValue(rewriter, loc, op.getInput(), {0, 2, 3, 1});
+    x = padSpatial(rewriter, loc, x, 1, op.getPadding(),
+                   scalarConstant(rewriter, loc, elt, 0));
+    auto strides = i64Elements(rewriter, op.getStrides());
+    auto dilations = i64Elements(rewriter, op.getDilations());
+
+    // Output accumulator in NHWC, starting from the bias.
+    SmallVector<int64_t> outShape{n, oh, ow, f};
+    Value init;
+    if (Value bias = op.getBias())
+      init = buildElementwise(rewriter, loc, bias, RankedTensorType::get(outShape, elt),
+                              [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    else
+      init = filledTensor(rewriter, loc, outShape, scalarConstant(rewriter, loc, elt, 0));
+
+    Value y;
+    if (g == 1) {
+      Value w = transposeValue(rewriter, loc, op.getWeight(), {2, 3, 1, 0});
+      y = linalg::Conv2DNhwcHwcfOp::create(rewriter, loc, init.getType(),
+                                           ValueRange{x, w}, init, strides, dilations)
+              .getResult(0);
+    } else if (g == c) {
+      // Depthwise, with channel multiplier m = f / c: output f = ci * m + mi.
+      int64_t m = f / c;
+      Value w = reshapeValue(rewriter, loc, op.getWeight(), {c, m, kh, kw});
+      w = transposeValue(rewriter, loc, w, {2, 3, 0, 1});
+      if (m == 1) {
+        w = reshapeValue(rewriter, loc, w, {kh, kw, c});
+        y = linalg::DepthwiseConv2DNhwcHwcOp::create(
+                rewriter, loc, init.getType(), ValueRange{x, w}, init, strides, dilations)
+                .getResult(0);
+      } else {
+        Value acc = reshapeValue(rewriter, loc, init, {n, oh, ow, c, m});
+        y = linalg::DepthwiseConv2DNhwcHwcmOp::create(
+                rewriter, loc, acc.getType(), ValueRange{x, w}, acc, strides, dilations)
+                .getResult(0);
+        y = reshapeValue(rewriter, loc, y, outShape);
+      }
+    } else {
+      // Grouped: [N, H, W, G, C/G] x [G, F/G, KH, KW, C/G].
+      auto xt = tensorType(x);
+      Value xg = reshapeValue(rewriter, loc, x,
+                              {n, xt.getDimSize(1), xt.getDimSize(2), g, c / g});
+      Value w = reshapeValue(rewriter, loc, op.getWeight(), {g, f / g, c / g, kh, kw});
+      w = transposeValue(rewriter, loc, w, {0, 1, 3, 4, 2});
+      Value acc = reshapeValue(rewriter, loc, init, {n, oh, ow, g, f / g});
+      y = linalg::Conv2DNhwgcGfhwcOp::create(rewriter, loc, acc.getType(),
+                                             ValueRange{xg, w}, acc, strides, dilations)
+              .getResult(0);
+      y = reshapeValue(rewriter, loc, y, outShape);
+    }
+    rewriter.replaceOp(op, transposeValue(rewriter, loc, y, {0, 3, 1, 2}));
+    return success();
+  }
+};
+
+/// Extra trailing padding so that ceil-mode windows stay inside the buffer.
+int64_t ceilExtra(int64_t in, int64_t out, int64_t k, int64_t s, int64_t d,
+                  int64_t padBefore, int64_t padAfter) {
+  int64_t needed = (out - 1) * s + d * (k - 1) + 1;
+  return std::max<int64_t>(0, needed - (in + padBefore + padAfter));
+}
+
+struct MaxPoolLowering : OpRewritePattern<MaxPool2DOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MaxPool2DOp op, PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    Location loc = op.getLoc();
+    auto it = tensorType(op.getInput());
+    auto ot = op.getType();
+    Type elt = it.getElementType();
+    ArrayRef<int64_t> k = op.getKernelShape(), s = op.getStrides(),
+                      d = op.getDilations(), p = op.getPadding();
+    SmallVector<int64_t> pad(p);
+    pad[2] += ceilExtra(it.getDimSize(2), ot.getDimSize(2), k[0], s[0], d[0], p[0], p[2]);
+    pad[3] += ceilExtra(it.getDimSize(3), ot.getDimSize(3), k[1], s[1], d[1], p[1], p[3]);
+    Value lowest = lowestValue(rewriter, loc, elt);
+    Value x = padSpatial(rewriter, loc, op.getInput(), 2, pad, lowest);
+    Value init = filledTensor(rewriter, loc, ot.getShape(), lowest);
+    Value window = tensor::EmptyOp::create(rewriter, loc, k, elt);
+    Value y = linalg::PoolingNchwMaxOp::create(rewriter, loc, ot, ValueRange{x, window},
+                                               init, i64Elements(rewriter, s),
+                                               i64Elements(rewriter, d))
+                  .getResult(0);
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct AvgPoolLowering : OpRewritePattern<AvgPool2DOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AvgPool2DOp op, PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    Location loc = op.getLoc();
+    auto it = tensorType(op.getInput());
+    auto ot = op.getType();
+    Type elt = it.getElementType();
+    ArrayRef<int64_t> k = op.getKernelShape(), s = op.getStrides(), p = op.getPadding();
+    int64_t h = it.getDimSize(2), w = it.getDimSize(3);
+    int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
+    SmallVector<int64_t> pad(p);
+    pad[2] += ceilExtra(h, oh, k[0], s[0], 1, p[0], p[2]);
+    pad[3] += ceilExtra(w, ow, k[1], s[1], 1, p[1], p[3]);
+    Value zero = scalarConstant(rewriter, loc, elt, 0);
+    Value x = padSpatial(rewriter, loc, op.getInput(), 2, pad, zero);
+    Value init = filledTensor(rewriter, loc, ot.getShape(), zero);
+    Value window = tensor::EmptyOp::create(rewriter, loc, k, elt);
+    int64_t one[] = {1, 1};
+    Value sum = linalg::PoolingNchwSumOp::create(rewriter, loc, ot, ValueRange{x, window},
+                                                 init, i64Elements(rewriter, s),
+                                                 i64Elements(rewriter, one))
+                    .getResult(0);
+    // Per-position divisors, known at compile time (PyTorch/ONNX semantics:
+    // windows are clipped to input + explicit padding, and to the input
+    // alone without count_include_pad).
+    SmallVector<float> counts;
+    for (int64_t i = 0; i < oh; ++i) {
+      int64_t hs = i * s[0] - p[0], he = std::min(hs + k[0], h + p[2]);
+      for (int64_t j = 0; j < ow; ++j) {
+        int64_t ws = j * s[1] - p[1], we = std::min(ws + k[1], w + p[3]);
+        int64_t ch = he - hs, cw = we - ws;
+        if (!op.getCountIncludePad()) {
+          ch = std::min(he, h) - std::max<int64_t>(hs, 0);
+          cw = std::min(we, w) - std::max<int64_t>(ws, 0);
+        }
+        counts.push_back(1.0f / static_cast<float>(std::max<int64_t>(1, ch * cw)));
+      }
+    }
+    auto countF32 = RankedTensorType::get({oh, ow}, rewriter.getF32Type());
+    Value divisors = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(countF32, ArrayRef<float>(counts)));
+    Value y = buildElementwise(rewriter, loc, {sum, divisors}, ot,
+                               [&](OpBuilder &b, Location l, ValueRange a) {
+                                 Value r = convertScalar(b, l, a[1], elt);
+                                 return mulS(b, l, a[0], r);
+                               });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct GlobalAvgPoolLowering : OpRewritePattern<GlobalAvgPoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GlobalAvgPoolOp op, PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    Location loc = op.getLoc();
+    auto it = tensorType(op.getInput());
+    Type elt = it.getElementType();
+    int64_t n = it.getDimSize(0), c = it.getDimSize(1);
+    int64_t spatial = it.getNumElements() / (n * c);
+    Value x = reshapeValue(rewriter, loc, op.getInput(), {n, c, spatial});
+    Value init = filledTensor(rewriter, loc, {n, c}, scalarConstant(rewriter, loc, elt, 0));
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap inMap = AffineMap::getMultiDimIdentityMap(3, ctx);
+    AffineMap outMap = AffineMap::get(3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx);
+    Value sum = linalg::GenericOp::create(
+                    rewriter, loc, init.getType(), x, init, ArrayRef<AffineMap>{inMap, outMap},
+                    ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                                  utils::IteratorType::parallel,
+                                                  utils::IteratorType::reduction},
+                    [&](OpBuilder &b, Location l, ValueRange a) {
+                      linalg::YieldOp::create(b, l, addS(b, l, a[0], a[1]));
+                    })
+                    .getResult(0);
+    Value mean = buildElementwise(rewriter, loc, sum, cast<RankedTensorType>(sum.getType()),
+                                  [&](OpBuilder &b, Location l, ValueRange a) {
+                                    return mulS(b, l, a[0],
+                                                scalarConstant(b, l, elt, 1.0 / spatial));
+                                  });
+    rewriter.replaceOp(op, reshapeValue(rewriter, loc, mean, op.getType().getShape()));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::dr1::populateConvPoolPatterns(RewritePatternSet &patterns) {
+  patterns.add<Conv2DLowering, MaxPoolLowering, AvgPoolLowering, GlobalAvgPoolLowering>(
+      patterns.getContext());
+}

@@ -1,0 +1,43 @@
+//===- ModelABI.h - the C ABI of a compiled model ---------------*- C++ -*-===//
+#ifndef DR1_TARGET_MODELABI_H
+#define DR1_TARGET_MODELABI_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include <string>
+#include <vector>
+
+namespace llvm {
+class Module;
+} // namespace llvm
+
+namespace dr1 {
+
+struct TensorSignature {
+  std::string name;
+  mlir::Type elementType;
+  llvm::SmallVector<int64_t> shape;
+};
+
+struct ModelSignature {
+  std::string name;
+  std::vector<TensorSignature> inputs, outputs;
+  uint64_t workspaceSize = 0;
+  uint64_t workspaceAlign = 64;
+};
+
+/// Reads names, element types and shapes of a tensor-level entry function.
+/// Errors (at the function) for dynamic shapes or element types the ABI has
+/// no code for.
+mlir::LogicalResult collectSignature(mlir::func::FuncOp entry,
+                                     ModelSignature &sig);
+
+/// The C header for the model: the ABI block, macros, prototypes.
+std::string emitHeader(const ModelSignature &sig);
+
+/// Adds NAME_info and NAME_run_packed to `module`, which already defines
+/// NAME_run(ptr inputs..., ptr outputs..., ptr workspace).
+void addModelInfo(llvm::Module &module, const ModelSignature &sig);
+
+} // namespace dr1
+
+#endif // DR1_TARGET_MODELABI_H

@@ -1,0 +1,44 @@
+//===- Passes.td - dr1 graph and memory passes -------------*- tablegen -*-===//
+#ifndef DR1_PASSES_TD
+#define DR1_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def PlanWorkspace : Pass<"dr1-plan-workspace", "ModuleOp"> {
+  let summary = "Place every intermediate buffer in one caller-owned workspace";
+  let description = [{
+    After bufferization, each static `memref.alloc` in a public function
+    becomes a `memref.view` into a new trailing `memref<Nxi8>` argument, the
+    workspace the caller passes, at a 64-byte aligned offset; deallocations
+    go away. The function gets `dr1.workspace_size = N`. Compiled models thus
+    need no heap: the header exports N and the caller owns the memory.
+
+    This first version places buffers one after another (no reuse); lifetime
+    based reuse belongs to the memory-planning work.
+
+    Before:
+    ```mlir
+    func.func @f(%a: memref<4xf32>, %out: memref<4xf32>) {
+      %t = memref.alloc() {alignment = 64 : i64} : memref<4xf32>
+      ...
+    }
+    ```
+    After:
+    ```mlir
+    func.func @f(%a: memref<4xf32>, %out: memref<4xf32>, %ws: memref<16xi8>)
+        attributes {dr1.workspace_size = 16 : i64} {
+      %c0 = arith.constant 0 : index
+      %t = memref.view %ws[%c0][] : memref<16xi8> to memref<4xf32>
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", "64",
+           "Alignment in bytes of every buffer in the workspace">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+#endif // DR1_PASSES_TD

@@ -1,0 +1,92 @@
+"""The end-to-end test models, written with mlirgen (dr1 MLIR + numpy)."""
+import numpy as np
+
+from mlirgen import Graph
+
+
+def _w(rng, *shape, scale=None):
+    fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
+    s = scale if scale is not None else 1.0 / np.sqrt(fan_in)
+    return (rng.standard_normal(shape) * s).astype(np.float32)
+
+
+def mlp(rng):
+    """Linear / ReLU / GELU / Linear / softmax, weights as binary resources."""
+    g = Graph()
+    x = g.arg(rng.standard_normal((4, 64)).astype(np.float32))
+    h = g.linear(x, g.const(_w(rng, 128, 64), resource=True),
+                 g.const(_w(rng, 128, scale=0.1), resource=True))
+    h = g.relu(h)
+    h = g.linear(h, g.const(_w(rng, 96, 128), resource=True),
+                 g.const(_w(rng, 96, scale=0.1)))
+    h = g.gelu(h)
+    h = g.linear(h, g.const(_w(rng, 10, 96), resource=True))
+    return g, [g.softmax(h)]
+
+
+def cnn(rng):
+    """conv / batch_norm / relu / pools / depthwise and grouped conv / linear."""
+    g = Graph()
+    x = g.arg(rng.standard_normal((2, 3, 16, 16)).astype(np.float32))
+    h = g.conv2d(x, g.const(_w(rng, 8, 3, 3, 3)), g.const(_w(rng, 8, scale=0.1)),
+                 padding=(1, 1, 1, 1))
+    c = 8
+    h = g.batch_norm(h, g.const((1 + 0.1 * rng.standard_normal(c)).astype(np.float32)),
+                     g.const((0.1 * rng.standard_normal(c)).astype(np.float32)),
+                     g.const((0.1 * rng.standard_normal(c)).astype(np.float32)),
+                     g.const((1 + 0.2 * rng.random(c)).astype(np.float32)))
+    h = g.relu(h)
+    h = g.max_pool2d(h, (2, 2), (2, 2))
+    h = g.conv2d(h, g.const(_w(rng, 16, 8, 3, 3)), g.const(_w(rng, 16, scale=0.1)),
+                 strides=(2, 2), padding=(1, 1, 1, 1))
+    h = g.relu(h)
+    h = g.conv2d(h, g.const(_w(rng, 16, 1, 3, 3)), None, padding=(1, 1, 1, 1), groups=16)
+    h = g.clip(h, 0.0, 6.0)
+    h = g.conv2d(h, g.const(_w(rng, 16, 4, 1, 1)), g.const(_w(rng, 16, scale=0.1)),
+                 groups=4)
+    h = g.hardswish(h)
+    h = g.avg_pool2d(h, (3, 3), (1, 1), (1, 1, 1, 1))
+    h = g.global_avg_pool(h)
+    h = g.flatten(h)
+    h = g.linear(h, g.const(_w(rng, 10, 16)), g.const(_w(rng, 10, scale=0.1)))
+    return g, [g.softmax(h)]
+
+
+def transformer(rng, batch=2, seq=8, dim=32, heads=4, ffn=64, vocab=50):
+    """Embedding + one post-norm encoder block with masked multi-head attention."""
+    g = Graph()
+    ids = g.arg(rng.integers(0, vocab, (batch, seq)).astype(np.int64))
+    mask = np.zeros((batch, 1, 1, seq), np.float32)
+    mask[1, :, :, seq - 2:] = -1e9  # the second sequence has 2 padding tokens
+    m = g.arg(mask)
+    x = g.gather(g.const(_w(rng, vocab, dim, scale=1.0)), ids)
+    x = g.add(x, g.const(_w(rng, seq, dim, scale=0.1)))
+    dh = dim // heads
+
+    def heads_of(t):
+        t = g.reshape(t, (batch, seq, heads, dh))
+        return g.transpose(t, (0, 2, 1, 3))
+
+    q = heads_of(g.linear(x, g.const(_w(rng, dim, dim)), g.const(_w(rng, dim, scale=0.1))))
+    k = heads_of(g.linear(x, g.const(_w(rng, dim, dim)), g.const(_w(rng, dim, scale=0.1))))
+    v = heads_of(g.linear(x, g.const(_w(rng, dim, dim)), g.const(_w(rng, dim, scale=0.1))))
+    scores = g.matmul(q, g.transpose(k, (0, 1, 3, 2)))
+    scores = g.mul(scores, g.const(np.full((), 1 / np.sqrt(dh), np.float32)))
+    scores = g.add(scores, m)
+    p = g.softmax(scores)
+    a = g.matmul(p, v)
+    a = g.reshape(g.transpose(a, (0, 2, 1, 3)), (batch, seq, dim))
+    a = g.linear(a, g.const(_w(rng, dim, dim)), g.const(_w(rng, dim, scale=0.1)))
+    x = g.layer_norm(g.add(x, a), g.const((1 + 0.1 * rng.standard_normal(dim)).astype(np.float32)),
+                     g.const((0.1 * rng.standard_normal(dim)).astype(np.float32)))
+    f = g.gelu(g.linear(x, g.const(_w(rng, ffn, dim)), g.const(_w(rng, ffn, scale=0.1))),
+               approximate="tanh")
+    f = g.linear(f, g.const(_w(rng, dim, ffn)), g.const(_w(rng, dim, scale=0.1)))
+    x = g.layer_norm(g.add(x, f), g.const((1 + 0.1 * rng.standard_normal(dim)).astype(np.float32)),
+                     g.const((0.1 * rng.standard_normal(dim)).astype(np.float32)))
+    pooled = g.reduce("reduce_mean", x, axes=(1,))
+    logits = g.linear(pooled, g.const(_w(rng, 3, dim)))
+    return g, [x, g.softmax(logits, log=True)]
+
+
+MODELS = {"mlp": mlp, "cnn": cnn, "transformer": transformer}

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Compiles an end-to-end test model with dr1c, links it with the C harness,
+runs it (natively or under qemu-aarch64) and compares with numpy.
+
+Tolerance: |out - ref| <= atol + rtol * |ref| with rtol = 1e-4, atol = 1e-5
+(f32 accumulation order and the polynomial exp/erf/tanh approximations stay
+well inside it; a wrong index or a missed term does not).
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from models import MODELS  # noqa: E402
+
+RTOL, ATOL = 1e-4, 1e-5
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        sys.exit(f"FAILED ({r.returncode}): {' '.join(cmd)}\n{r.stdout}{r.stderr}")
+    return r.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True, choices=sorted(MODELS))
+    ap.add_argument("--dr1c", required=True)
+    ap.add_argument("--target", default="host", choices=["host", "aarch64"])
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--opt", default="-O3")
+    args = ap.parse_args()
+
+    os.makedirs(args.workdir, exist_ok=True)
+    w = lambda name: os.path.join(args.workdir, name)  # noqa: E731
+    graph, outputs = MODELS[args.model](np.random.default_rng(args.seed))
+    with open(w("model.mlir"), "w") as f:
+        f.write(graph.text(outputs))
+    name = args.model
+    run([args.dr1c, w("model.mlir"), f"-target={args.target}", args.opt,
+         f"--name={name}", "-o", w(f"{name}.o")])
+
+    cc = "cc" if args.target == "host" else "aarch64-linux-gnu-gcc"
+    exe = w(f"{name}_{args.target}")
+    run([cc, "-std=c11", "-O2", "-Wall", "-Werror", f"-DMODEL={name}",
+         f'-DMODEL_HEADER="{name}.h"', "-I", args.workdir, "-I",
+         os.path.join(ROOT, "include"), os.path.join(HERE, "harness.c"),
+         os.path.join(ROOT, "runtime", "dr1rt.c"), w(f"{name}.o"), "-o", exe])
+
+    in_files, out_files = [], []
+    for i, a in enumerate(graph.args):
+        p = w(f"in{i}.bin")
+        a.v.tofile(p)
+        in_files.append(p)
+    out_files = [w(f"out{i}.bin") for i in range(len(outputs))]
+    prefix = [] if args.target == "host" else ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
+    print(run(prefix + [exe] + in_files + out_files).strip())
+
+    ok = True
+    for i, ref in enumerate(outputs):
+        got = np.fromfile(out_files[i], dtype=ref.v.dtype).reshape(ref.v.shape)
+        err = np.abs(got.astype(np.float64) - ref.v)
+        bound = ATOL + RTOL * np.abs(ref.v)
+        worst = float((err / bound).max())
+        print(f"output {i} {ref.v.shape}: max abs err {err.max():.3e}, "
+              f"worst err/tolerance {worst:.3f}")
+        if not np.all(err <= bound):
+            idx = np.unravel_index(np.argmax(err / bound), err.shape)
+            print(f"  MISMATCH at {idx}: got {got[idx]}, expected {ref.v[idx]}")
+            ok = False
+    if not ok:
+        sys.exit(1)
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()

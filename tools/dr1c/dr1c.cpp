@@ -1,0 +1,222 @@
+//===- dr1c.cpp - the dr1 compiler driver ---------------------------------===//
+//
+//   dr1c model.mlir -target=aarch64 -o model.o     # also writes model.h
+//   dr1c model.mlir -emit=linalg                   # print a pipeline stage
+//
+// Every failure prints one line "file:line:col: error: ..." and exits 1;
+// outputs are written to temporaries and renamed, so a failed run leaves
+// nothing behind.
+//
+//===----------------------------------------------------------------------===//
+#include "dr1/Compiler/Compiler.h"
+#include "dr1/Compiler/Registration.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Signals.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+static cl::OptionCategory dr1Category("dr1c options");
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
+                                      cl::Required, cl::cat(dr1Category));
+static cl::opt<std::string>
+    outputFile("o",
+               cl::desc("Output file; for -emit=obj the header is written "
+                        "beside it with the extension .h (default: the input's "
+                        "stem + .o; '-' for text to stdout)"),
+               cl::value_desc("file"), cl::cat(dr1Category));
+static cl::opt<std::string>
+    target("target",
+           cl::desc("Target: host (default), x86-64, aarch64, or a triple"),
+           cl::init("host"), cl::cat(dr1Category));
+static cl::opt<std::string>
+    mcpu("mcpu", cl::desc("Target CPU, e.g. znver4, cortex-a76 (default: the "
+                          "host's CPU for -target=host, generic otherwise)"),
+         cl::cat(dr1Category));
+static cl::opt<std::string>
+    mattr("mattr", cl::desc("Target features, e.g. +avx2,-avx512f"),
+          cl::cat(dr1Category));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("What to produce: mlir (dr1 after graph passes), linalg "
+                  "(linalg on tensors), llvm (optimized LLVM IR), asm, obj "
+                  "(default: object + header)"),
+         cl::init("obj"), cl::cat(dr1Category));
+static cl::opt<unsigned> optLevel(
+    "O", cl::desc("Optimization level 0-3 (default 3)"), cl::Prefix,
+    cl::init(3), cl::cat(dr1Category));
+static cl::opt<std::string>
+    modelName("name",
+              cl::desc("Prefix of every exported symbol (default: the input "
+                       "file's stem)"),
+              cl::cat(dr1Category));
+static cl::opt<std::string>
+    entryName("entry",
+              cl::desc("Entry function (default: the only public function, "
+                       "or @forward / @main)"),
+              cl::cat(dr1Category));
+
+namespace {
+
+[[noreturn]] void fatal(const Twine &msg) {
+  errs() << "dr1c: error: " << msg << "\n";
+  exit(1);
+}
+
+std::string locationPrefix(mlir::Location loc) {
+  if (auto fl = dyn_cast<mlir::FileLineColLoc>(loc))
+    return (fl.getFilename().str() + ":" + Twine(fl.getLine()) + ":" +
+            Twine(fl.getColumn()) + ": ")
+        .str();
+  if (auto nl = dyn_cast<mlir::NameLoc>(loc))
+    return locationPrefix(nl.getChildLoc());
+  if (auto cl = dyn_cast<mlir::CallSiteLoc>(loc))
+    return locationPrefix(cl.getCallee());
+  if (auto fused = dyn_cast<mlir::FusedLoc>(loc))
+    for (mlir::Location l : fused.getLocations())
+      if (std::string p = locationPrefix(l); !p.empty())
+        return p;
+  return "";
+}
+
+std::string defaultName(StringRef path) {
+  std::string stem = sys::path::stem(path).str();
+  std::string out;
+  for (char c : stem)
+    out += (isAlnum(c) || c == '_') ? c : '_';
+  if (out.empty() || isDigit(out[0]))
+    out = "model_" + out;
+  return out;
+}
+
+/// Writes `contents` to a temporary beside `path`; the caller renames it.
+std::string writeTemp(StringRef path, StringRef contents) {
+  SmallString<256> tmp;
+  int fd;
+  std::string model = (path + ".tmp-%%%%%%").str();
+  if (std::error_code ec = sys::fs::createUniqueFile(model, fd, tmp))
+    fatal("cannot write '" + path + "': " + ec.message());
+  raw_fd_ostream os(fd, /*shouldClose=*/true);
+  os << contents;
+  os.close();
+  if (os.has_error()) {
+    sys::fs::remove(tmp);
+    fatal("cannot write '" + path + "': " + os.error().message());
+  }
+  return std::string(tmp);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(dr1Category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "dr1c: compile a dr1-dialect model to an object file and a C header\n");
+
+  dr1::CompileOptions options;
+  options.target = target;
+  options.cpu = mcpu;
+  options.features = mattr;
+  options.optLevel = optLevel;
+  options.entry = entryName;
+  options.name = modelName.empty() ? defaultName(inputFile) : modelName;
+  StringRef e = emit;
+  if (e == "mlir")
+    options.emit = dr1::EmitKind::MLIR;
+  else if (e == "linalg")
+    options.emit = dr1::EmitKind::Linalg;
+  else if (e == "llvm")
+    options.emit = dr1::EmitKind::LLVMIR;
+  else if (e == "asm")
+    options.emit = dr1::EmitKind::Asm;
+  else if (e == "obj")
+    options.emit = dr1::EmitKind::Object;
+  else
+    fatal("unknown -emit=" + e + " (expected mlir, linalg, llvm, asm or obj)");
+  if (optLevel > 3)
+    fatal("unknown optimization level -O" + Twine(optLevel) + " (expected 0-3)");
+
+  auto fileOrErr = MemoryBuffer::getFileOrSTDIN(inputFile);
+  if (!fileOrErr)
+    fatal("cannot read '" + inputFile + "': " + fileOrErr.getError().message());
+
+  mlir::MLIRContext context;
+  dr1::registerDialects(context);
+  context.allowUnregisteredDialects(false);
+  // One line per error, with its location; the first error is the one that
+  // matters (later ones are usually its consequences).
+  bool reported = false;
+  context.getDiagEngine().registerHandler([&](mlir::Diagnostic &diag) {
+    if (diag.getSeverity() != mlir::DiagnosticSeverity::Error || reported)
+      return mlir::success();
+    reported = true;
+    std::string msg = diag.str();
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    std::string prefix = locationPrefix(diag.getLocation());
+    errs() << (prefix.empty() ? std::string("dr1c: ") : prefix)
+           << "error: " << msg << "\n";
+    return mlir::success();
+  });
+
+  SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*fileOrErr), SMLoc());
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  mlir::FailureOr<dr1::Artifact> artifact = dr1::compile(*module, options);
+  if (failed(artifact)) {
+    if (!reported)
+      errs() << "dr1c: error: compilation failed\n";
+    return 1;
+  }
+
+  bool binary = options.emit == dr1::EmitKind::Object;
+  std::string out = outputFile;
+  if (out.empty())
+    out = binary ? (sys::path::stem(inputFile) + ".o").str() : "-";
+  if (out == "-") {
+    if (binary && sys::Process::StandardOutIsDisplayed())
+      fatal("refusing to write an object file to a terminal; use -o");
+    outs() << artifact->output;
+    outs().flush();
+    return 0;
+  }
+  std::string tmpOut = writeTemp(out, artifact->output);
+  std::string header, tmpHeader;
+  if (binary) {
+    SmallString<256> h(out);
+    sys::path::replace_extension(h, ".h");
+    header = std::string(h);
+    tmpHeader = writeTemp(header, artifact->header);
+  }
+  if (std::error_code ec = sys::fs::rename(tmpOut, out)) {
+    sys::fs::remove(tmpOut);
+    if (!tmpHeader.empty())
+      sys::fs::remove(tmpHeader);
+    fatal("cannot write '" + out + "': " + ec.message());
+  }
+  if (!tmpHeader.empty())
+    if (std::error_code ec = sys::fs::rename(tmpHeader, header)) {
+      sys::fs::remove(tmpHeader);
+      sys::fs::remove(out);
+      fatal("cannot write '" + header + "': " + ec.message());
+    }
+  return 0;
+}
