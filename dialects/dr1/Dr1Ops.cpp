@@ -480,7 +480,7 @@ LogicalResult LayerNormOp::verify() {
   auto in = getInput().getType();
   auto axis = normalizeAxis(getAxis(), in.getRank());
   if (failed(axis))
-    return emitOpError("axis ") << getAxis() << " is out of range for rank "
+    return emitOpError("axis ") << static_cast<int64_t>(getAxis()) << " is out of range for rank "
                                 << in.getRank();
   ArrayRef<int64_t> normShape = in.getShape().drop_front(*axis);
   for (auto [name, v] : {std::pair<StringRef, Value>{"scale", getScale()},
@@ -622,14 +622,14 @@ OpFoldResult CastOp::fold(FoldAdaptor) {
 
 LogicalResult SoftmaxOp::verify() {
   if (failed(normalizeAxis(getAxis(), getInput().getType().getRank())))
-    return emitOpError("axis ") << getAxis() << " is out of range for rank "
+    return emitOpError("axis ") << static_cast<int64_t>(getAxis()) << " is out of range for rank "
                                 << getInput().getType().getRank();
   return success();
 }
 
 LogicalResult LogSoftmaxOp::verify() {
   if (failed(normalizeAxis(getAxis(), getInput().getType().getRank())))
-    return emitOpError("axis ") << getAxis() << " is out of range for rank "
+    return emitOpError("axis ") << static_cast<int64_t>(getAxis()) << " is out of range for rank "
                                 << getInput().getType().getRank();
   return success();
 }
@@ -811,7 +811,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
   auto first = cast<RankedTensorType>(inputs[0].getType());
   auto axis = normalizeAxis(adaptor.getAxis(), first.getRank());
   if (failed(axis))
-    return fail(loc, "concat axis " + Twine(adaptor.getAxis()) +
+    return fail(loc, "concat axis " + Twine(static_cast<int64_t>(adaptor.getAxis())) +
                          " is out of range for rank " + Twine(first.getRank()));
   SmallVector<int64_t> shape(first.getShape());
   for (auto [i, v] : llvm::enumerate(inputs.drop_front())) {
@@ -894,7 +894,7 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   auto idx = cast<RankedTensorType>(adaptor.getIndices().getType());
   auto axis = normalizeAxis(adaptor.getAxis(), data.getRank());
   if (failed(axis))
-    return fail(loc, "gather axis " + Twine(adaptor.getAxis()) +
+    return fail(loc, "gather axis " + Twine(static_cast<int64_t>(adaptor.getAxis())) +
                          " is out of range for rank " + Twine(data.getRank()));
   SmallVector<int64_t> shape(data.getShape().take_front(*axis));
   llvm::append_range(shape, idx.getShape());

@@ -1,0 +1,27 @@
+# lit configuration for dr1's regression tests.
+import os
+
+import lit.formats
+
+config.name = "dr1"
+# The build's site file (paths to the build tree) is passed as a parameter:
+#   lit test/Dialect --param dr1_site_config=build/test/lit.site.cfg.py
+_site = lit_config.params.get("dr1_site_config")
+if not _site:
+    lit_config.fatal("pass --param dr1_site_config=<build>/test/lit.site.cfg.py "
+                     "(ctest does this)")
+lit_config.load_config(config, _site)
+
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".test", ".c"]
+config.excludes = ["Inputs", "harness.c", "lit.cfg.py", "CMakeLists.txt", "unit"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.dr1_obj_root, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.dr1_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+config.substitutions.append(("%dr1c", os.path.join(config.dr1_tools_dir, "dr1c")))
+config.substitutions.append(("%dr1-opt", os.path.join(config.dr1_tools_dir, "dr1-opt")))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%root", config.dr1_src_root))
+config.substitutions.append(("%e2e", os.path.join(config.dr1_src_root, "test", "e2e")))
