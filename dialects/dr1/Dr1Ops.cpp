@@ -125,6 +125,16 @@ static std::string typeStr(Type t) {
   return s;
 }
 
+ElementsAttr mlir::dr1::reshapeElements(ElementsAttr attr,
+                                        ArrayRef<int64_t> shape) {
+  auto newType = RankedTensorType::get(shape, attr.getElementType());
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr))
+    return dense.reshape(newType);
+  if (std::optional<ArrayRef<char>> raw = getRawBytes(attr))
+    return DenseElementsAttr::getFromRawBuffer(newType, *raw);
+  return nullptr;
+}
+
 static LogicalResult fail(std::optional<Location> loc, const Twine &msg) {
   return emitOptionalError(loc, msg);
 }

@@ -26,8 +26,10 @@ FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
                          int64_t padBefore, int64_t padAfter, int64_t dilation,
                          bool ceilMode);
-/// Transposes a dense constant; null if `attr` is not a DenseElementsAttr.
+/// Transposes a dense or resource constant; null if its data is not at hand.
 ElementsAttr transposeElements(ElementsAttr attr, ArrayRef<int64_t> perm);
+/// The same elements under a new shape; null if the data is not at hand.
+ElementsAttr reshapeElements(ElementsAttr attr, ArrayRef<int64_t> shape);
 } // namespace mlir::dr1
 
 #define GET_OP_CLASSES

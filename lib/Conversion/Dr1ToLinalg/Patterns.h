@@ -42,7 +42,8 @@ Value buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
 /// linalg.transpose; a constant operand is transposed at compile time.
 Value transposeValue(OpBuilder &b, Location loc, Value v,
                      ArrayRef<int64_t> perm);
-/// Row-major reshape through collapse/expand_shape (static shapes).
+/// Row-major reshape through collapse/expand_shape (static shapes); a
+/// constant operand is reshaped at compile time.
 Value reshapeValue(OpBuilder &b, Location loc, Value v,
                    ArrayRef<int64_t> shape);
 /// Fails with a message when `t` is not statically shaped.

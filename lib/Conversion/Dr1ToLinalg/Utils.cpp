@@ -91,6 +91,10 @@ Value mlir::dr1::reshapeValue(OpBuilder &b, Location loc, Value v,
   if (type.getShape() == shape)
     return v;
   auto target = RankedTensorType::get(shape, type.getElementType());
+  ElementsAttr attr;
+  if (matchPattern(v, m_Constant(&attr)))
+    if (ElementsAttr r = reshapeElements(attr, shape))
+      return arith::ConstantOp::create(b, loc, cast<TypedAttr>(r));
   if (std::optional<SmallVector<ReassociationIndices>> re =
           getReassociationIndicesForReshape(type, target)) {
     if (target.getRank() < type.getRank())

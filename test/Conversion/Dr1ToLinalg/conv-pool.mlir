@@ -1,0 +1,83 @@
+// RUN: dr1-opt %s --convert-dr1-to-linalg -split-input-file | FileCheck %s
+// Convolution and pooling: NCHW at the op's edges, NHWC / HWCF inside;
+// padding is a fill plus insert_slice; constant filters are transposed at
+// compile time.
+
+// CHECK-LABEL: func @conv_nhwc
+// CHECK: linalg.transpose ins(%arg0 : tensor<1x4x8x8xf32>) {{.*}} permutation = [0, 2, 3, 1]
+// CHECK: %[[PAD:.*]] = linalg.fill {{.*}} -> tensor<1x10x10x4xf32>
+// CHECK: %[[IN:.*]] = tensor.insert_slice %{{.*}} into %[[PAD]][0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
+// CHECK: %[[BIAS:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<8xf32>) outs(%{{.*}} : tensor<1x4x4x8xf32>)
+// CHECK: %[[W:.*]] = linalg.transpose ins(%arg1 : tensor<8x4x3x3xf32>) {{.*}} permutation = [2, 3, 1, 0]
+// CHECK: %[[C:.*]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[IN]], %[[W]] : tensor<1x10x10x4xf32>, tensor<3x3x4x8xf32>) outs(%[[BIAS]] : tensor<1x4x4x8xf32>)
+// CHECK: linalg.transpose ins(%[[C]] : tensor<1x4x4x8xf32>) {{.*}} permutation = [0, 3, 1, 2]
+func.func @conv_nhwc(%x: tensor<1x4x8x8xf32>, %w: tensor<8x4x3x3xf32>, %b: tensor<8xf32>) -> tensor<1x8x4x4xf32> {
+  %0 = dr1.conv2d %x, %w, %b {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<8x4x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
+  return %0 : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @conv_depthwise
+// CHECK: %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<3x3x4xf32>
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<2> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%{{.*}}, %[[W]] : tensor<1x8x8x4xf32>, tensor<3x3x4xf32>)
+func.func @conv_depthwise(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32> {
+  %w = dr1.constant dense<1.0> : tensor<4x1x3x3xf32>
+  %0 = dr1.conv2d %x, %w {groups = 4 : i64, dilations = array<i64: 2, 2>} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @conv_depthwise_multiplier
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwcm {{.*}} outs(%{{.*}} : tensor<1x6x6x4x2xf32>)
+func.func @conv_depthwise_multiplier(%x: tensor<1x4x8x8xf32>, %w: tensor<8x1x3x3xf32>) -> tensor<1x8x6x6xf32> {
+  %0 = dr1.conv2d %x, %w {groups = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<8x1x3x3xf32>) -> tensor<1x8x6x6xf32>
+  return %0 : tensor<1x8x6x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @conv_grouped
+// CHECK: tensor.expand_shape {{.*}} : tensor<1x8x8x8xf32> into tensor<1x8x8x2x4xf32>
+// CHECK: linalg.conv_2d_nhwgc_gfhwc {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x8x8x2x4xf32>, tensor<2x3x3x3x4xf32>) outs(%{{.*}} : tensor<1x6x6x2x3xf32>)
+func.func @conv_grouped(%x: tensor<1x8x8x8xf32>, %w: tensor<6x4x3x3xf32>) -> tensor<1x6x6x6xf32> {
+  %0 = dr1.conv2d %x, %w {groups = 2 : i64} : (tensor<1x8x8x8xf32>, tensor<6x4x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return %0 : tensor<1x6x6x6xf32>
+}
+
+// -----
+
+// Max pooling pads with -inf, ceil mode adds trailing padding.
+// CHECK-LABEL: func @max_pool_ceil
+// CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: linalg.fill ins(%[[NINF]] : f32) {{.*}} -> tensor<1x2x7x7xf32>
+// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} {{.*}} outs(%{{.*}} : tensor<1x2x3x3xf32>)
+func.func @max_pool_ceil(%x: tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32> {
+  %0 = dr1.max_pool2d %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, ceil_mode = true} : (tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// Average pooling divides by per-position counts known at compile time
+// (padding excluded by default): corners 1/4, edges 1/6, interior 1/9.
+// CHECK-LABEL: func @avg_pool_counts
+// CHECK: linalg.pooling_nchw_sum
+// CHECK: arith.constant dense<{{\[}}[2.500000e-01, 0.166666672, 2.500000e-01], [0.166666672, 0.111111112, 0.166666672], [2.500000e-01, 0.166666672, 2.500000e-01]]> : tensor<3x3xf32>
+func.func @avg_pool_counts(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
+  %0 = dr1.avg_pool2d %x {kernel_shape = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @global_avg_pool
+// CHECK: tensor.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: arith.constant 6.250000e-02 : f32
+// CHECK: tensor.expand_shape {{.*}} output_shape [2, 3, 1, 1]
+func.func @global_avg_pool(%x: tensor<2x3x4x4xf32>) -> tensor<2x3x1x1xf32> {
+  %0 = dr1.global_avg_pool %x : (tensor<2x3x4x4xf32>) -> tensor<2x3x1x1xf32>
+  return %0 : tensor<2x3x1x1xf32>
+}
