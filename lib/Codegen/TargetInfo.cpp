@@ -69,7 +69,8 @@ mlir::FailureOr<TargetInfo> TargetInfo::resolve(llvm::StringRef target,
     return mlir::failure();
   }
   std::unique_ptr<llvm::MCSubtargetInfo> sti(
-      llvmTarget->createMCSubtargetInfo(triple, info.cpu, ""));
+      llvmTarget->createMCSubtargetInfo(triple, "", ""));
+  // Checked before creating a subtarget for it: LLVM warns on stderr.
   if (!sti->isCPUStringValid(info.cpu)) {
     error = "unknown CPU '" + info.cpu + "' for target " + info.triple;
     return mlir::failure();

@@ -6,7 +6,9 @@
 #include "Target/ObjectEmitter.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -42,9 +44,32 @@ FailureOr<func::FuncOp> findEntry(ModuleOp module, StringRef name) {
   for (auto f : candidates)
     if (f.getSymName() == "forward" || f.getSymName() == "main")
       return f;
-  return emitError(module.getLoc(), "cannot choose an entry function: the "
-                                    "module defines ")
+  Location loc = candidates.empty() ? module.getLoc() : candidates[0].getLoc();
+  return emitError(loc, "cannot choose an entry function: the module defines ")
          << candidates.size() << " public functions; name one with --entry";
+}
+
+/// After lowering to linalg, tensors may only flow through ops the code
+/// generators know; anything else is reported here, at the op, rather than
+/// as a bufferization or LLVM failure later.
+LogicalResult checkLoweredOps(ModuleOp module) {
+  WalkResult r = module.walk([&](Operation *op) -> WalkResult {
+    if (isa<linalg::LinalgOp>(op))
+      return WalkResult::skip();
+    StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace() : "";
+    bool onTensors = llvm::any_of(op->getResultTypes(), llvm::IsaPred<TensorType>) ||
+                     llvm::any_of(op->getOperandTypes(), llvm::IsaPred<TensorType>);
+    bool ok = isa<ModuleOp, func::FuncOp, func::ReturnOp, arith::ConstantOp>(op) ||
+              dialect == "linalg" || dialect == "tensor" || dialect == "bufferization" ||
+              ((dialect == "arith" || dialect == "math") && !onTensors);
+    if (!ok) {
+      op->emitError("unsupported operation '")
+          << op->getName() << "': no dr1 lowering or code generation for it";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(r.wasInterrupted());
 }
 
 LogicalResult runStage(ModuleOp module,
@@ -109,7 +134,8 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     artifact.output = printModule(module);
     return artifact;
   }
-  if (failed(runStage(module, [](OpPassManager &pm) { buildLinalgPipeline(pm); })))
+  if (failed(runStage(module, [](OpPassManager &pm) { buildLinalgPipeline(pm); })) ||
+      failed(checkLoweredOps(module)))
     return failure();
   if (options.emit == EmitKind::Linalg) {
     artifact.output = printModule(module);
