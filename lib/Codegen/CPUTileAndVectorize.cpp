@@ -1,12 +1,31 @@
 //===- CPUTileAndVectorize.cpp - the dr1-cpu-tile-and-vectorize pass ------===//
+//
+// CPU strategy for matrix products on tensors:
+//   1. pad M, N (and K when it has no good divisor) to multiples of the
+//      register tile, so every tile below is full and static;
+//   2. tile for the caches: N, then K, then M blocks;
+//   3. tile for registers: mr x nr accumulators with K innermost;
+//   4. vectorize the mr x nr x 1 products (vector.contract, lowered later to
+//      outer products = broadcast + FMA);
+// the accumulator is then hoisted out of the K loop by
+// loop-invariant-subset-hoisting, so it lives in registers.
+//
+//===----------------------------------------------------------------------===//
 #include "Codegen/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/Debug.h"
+#include "llvm/Support/MathExtras.h"
+
+#define DEBUG_TYPE "dr1-cpu-tile-and-vectorize"
 
 namespace mlir::dr1 {
 #define GEN_PASS_DEF_CPUTILEANDVECTORIZE
@@ -16,9 +35,197 @@ namespace mlir::dr1 {
 using namespace mlir;
 
 namespace {
+
+struct MatmulTiles {
+  int64_t mr, nr;     // register tile
+  int64_t mc, nc, kc; // cache tiles (divide the padded sizes)
+  int64_t mp, np, kp; // padded problem
+};
+
+/// Largest multiple of `step` that divides `total` and is <= `limit`
+/// (at least `step`; `total` is a multiple of `step`).
+int64_t dividingTile(int64_t total, int64_t step, int64_t limit) {
+  int64_t best = step;
+  for (int64_t t = step; t <= std::min(total, limit); t += step)
+    if (total % t == 0)
+      best = t;
+  return best;
+}
+
+MatmulTiles chooseMatmulTiles(int64_t m, int64_t n, int64_t k, int64_t lanes,
+                              int64_t registers) {
+  MatmulTiles t;
+  // Two vectors of accumulators per row; rows so that accumulators, one
+  // row of B and a broadcast of A fit the register file.
+  int64_t rows = (registers - 4) / 2;
+  t.mr = std::min<int64_t>(m, std::min<int64_t>(rows, 8));
+  // Few rows (matrix-vector products): wider rows keep enough independent
+  // accumulators in flight to hide the FMA latency.
+  int64_t accumulators = registers / 2;
+  int64_t vectorsPerRow = std::max<int64_t>(2, accumulators / t.mr);
+  vectorsPerRow = std::min<int64_t>(vectorsPerRow, llvm::divideCeil(n, lanes));
+  t.nr = lanes * std::max<int64_t>(vectorsPerRow, 1);
+  t.mp = llvm::alignTo(m, t.mr);
+  t.np = llvm::alignTo(n, t.nr);
+  // K blocks of 128..512 that divide K; otherwise pad K.
+  t.kp = k;
+  t.kc = k;
+  if (k > 512) {
+    int64_t best = 0;
+    for (int64_t d = 128; d <= 512; ++d)
+      if (k % d == 0 && (best == 0 || std::abs(d - 256) < std::abs(best - 256)))
+        best = d;
+    if (best) {
+      t.kc = best;
+    } else {
+      t.kc = 256;
+      t.kp = llvm::alignTo(k, 256);
+    }
+  }
+  t.nc = dividingTile(t.np, t.nr, 256);
+  t.mc = dividingTile(t.mp, t.mr, 256);
+  return t;
+}
+
+/// `v` grown to `shape` with zeros at the end of each dimension.
+Value padWithZeros(RewriterBase &b, Location loc, Value v,
+                   ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getShape() == shape)
+    return v;
+  Value zero = arith::ConstantOp::create(
+      b, loc, b.getZeroAttr(type.getElementType()));
+  Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  Value filled = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
+  for (int64_t d : type.getShape())
+    sizes.push_back(b.getIndexAttr(d));
+  return tensor::InsertSliceOp::create(b, loc, v, filled, offsets, sizes,
+                                       strides);
+}
+
+SmallVector<OpFoldResult> indexAttrs(RewriterBase &b, ArrayRef<int64_t> v) {
+  return llvm::map_to_vector(v, [&](int64_t x) -> OpFoldResult {
+    return b.getIndexAttr(x);
+  });
+}
+
+FailureOr<Operation *> tile(RewriterBase &rewriter, Operation *op,
+                            ArrayRef<int64_t> sizes,
+                            ArrayRef<int64_t> interchange) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(indexAttrs(rewriter, sizes));
+  options.setInterchange(interchange);
+  options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> r =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+  if (failed(r))
+    return failure();
+  rewriter.replaceOp(op, r->replacements);
+  return r->tiledOps.back();
+}
+
+LogicalResult vectorizeOp(RewriterBase &rewriter, Operation *op) {
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::VectorizationResult> r = linalg::vectorize(
+      rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false, /*createNamedContraction=*/true);
+  if (failed(r))
+    return failure();
+  rewriter.replaceOp(op, r->replacements);
+  return success();
+}
+
+LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
+                                     linalg::MatmulOp op, int64_t lanes,
+                                     int64_t registers) {
+  auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto bType = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto cType = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
+  if (!aType || !bType || !cType || !aType.hasStaticShape() ||
+      !bType.hasStaticShape() || !cType.hasStaticShape() ||
+      !op.hasPureTensorSemantics())
+    return failure();
+  // Only the canonical row-major form (the dr1 lowering's output).
+  if (op.getIndexingMapsArray() !=
+      linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()))
+    return failure();
+  int64_t m = aType.getDimSize(0), k = aType.getDimSize(1),
+          n = bType.getDimSize(1);
+  MatmulTiles t = chooseMatmulTiles(m, n, k, lanes, registers);
+  LLVM_DEBUG(llvm::dbgs() << "matmul " << m << "x" << n << "x" << k
+                          << ": register " << t.mr << "x" << t.nr << ", cache "
+                          << t.mc << "x" << t.nc << "x" << t.kc << ", padded "
+                          << t.mp << "x" << t.np << "x" << t.kp << "\n");
+
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Operation *mm = op;
+  Value result;
+  if (t.mp != m || t.np != n || t.kp != k) {
+    Value a = padWithZeros(rewriter, loc, op.getInputs()[0], {t.mp, t.kp});
+    Value b = padWithZeros(rewriter, loc, op.getInputs()[1], {t.kp, t.np});
+    Value c = padWithZeros(rewriter, loc, op.getOutputs()[0], {t.mp, t.np});
+    auto padded = linalg::MatmulOp::create(rewriter, loc, ValueRange{a, b}, c);
+    Value slice = tensor::ExtractSliceOp::create(
+        rewriter, loc, cType, padded.getResult(0), indexAttrs(rewriter, {0, 0}),
+        indexAttrs(rewriter, {m, n}), indexAttrs(rewriter, {1, 1}));
+    rewriter.replaceOp(op, slice);
+    mm = padded;
+  }
+  // Cache blocks: N outermost, then K, then M: the B block stays in L2/L3
+  // while A's blocks stream through.
+  FailureOr<Operation *> block = tile(rewriter, mm, {t.mc, t.nc, t.kc}, {1, 2, 0});
+  if (failed(block))
+    return failure();
+  // One nr-wide strip of the B block at a time, copied to a contiguous
+  // [kc, nr] buffer when several row tiles reuse it: the micro-kernel then
+  // streams it from L1 instead of striding through B (whose row stride
+  // aliases cache sets).
+  FailureOr<Operation *> strip = tile(rewriter, *block, {0, t.nr, 0}, {});
+  if (failed(strip))
+    return failure();
+  auto stripOp = cast<linalg::MatmulOp>(*strip);
+  if (t.mc > t.mr) {
+    rewriter.setInsertionPoint(stripOp);
+    Value bStrip = stripOp.getInputs()[1];
+    auto bType = cast<RankedTensorType>(bStrip.getType());
+    Value empty = tensor::EmptyOp::create(rewriter, loc, bType.getShape(),
+                                          bType.getElementType());
+    Value packed =
+        linalg::CopyOp::create(rewriter, loc, bStrip, empty).getResult(0);
+    rewriter.modifyOpInPlace(stripOp,
+                             [&] { stripOp.getInputsMutable()[1].set(packed); });
+  }
+  // Register tiles: mr rows at a time, K innermost.
+  FailureOr<Operation *> micro = tile(rewriter, stripOp, {t.mr, 0, 1}, {});
+  if (failed(micro))
+    return failure();
+  return vectorizeOp(rewriter, *micro);
+}
+
 struct CPUTileAndVectorizePass
     : mlir::dr1::impl::CPUTileAndVectorizeBase<CPUTileAndVectorizePass> {
   using Base::Base;
-  void runOnOperation() override {}
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    int64_t lanes = std::max<int64_t>(1, vectorBits / 32);
+    SmallVector<linalg::MatmulOp> matmuls;
+    func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::MatmulOp op : matmuls) {
+      auto elt = cast<ShapedType>(op.getOutputs()[0].getType()).getElementType();
+      int64_t eltLanes = std::max<int64_t>(
+          1, vectorBits / std::max<unsigned>(8, elt.getIntOrFloatBitWidth()));
+      (void)lanes;
+      if (failed(tileAndVectorizeMatmul(rewriter, op, eltLanes,
+                                        numVectorRegisters)))
+        LLVM_DEBUG(llvm::dbgs() << "left untiled: " << op << "\n");
+    }
+  }
 };
+
 } // namespace

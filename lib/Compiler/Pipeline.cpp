@@ -40,10 +40,16 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
   tv.vectorBits = target.vectorBits;
   tv.numVectorRegisters = target.numVectorRegisters;
   pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createCPUTileAndVectorize(tv));
-  addPipeline(pm, "canonicalize,cse,loop-invariant-code-motion,"
-                  "eliminate-empty-tensors,"
+  // Accumulators leave the K loops (as vectors in registers) before
+  // bufferization, on tensors.
+  addPipeline(pm, "canonicalize,cse,loop-invariant-subset-hoisting,canonicalize,"
+                  "loop-invariant-code-motion,eliminate-empty-tensors,"
                   "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map},"
+                  // Self-copies of in-place slices only fold once CSE has
+                  // merged their subviews; then results can be hoisted into
+                  // the caller's output buffers.
+                  "canonicalize,cse,canonicalize,"
                   "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
                   "canonicalize,cse");
   pm.addPass(mlir::dr1::createPlanWorkspace());
@@ -53,12 +59,13 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
 void dr1::buildLowerToLLVMPipeline(OpPassManager &pm, const TargetInfo &target) {
   addPipeline(pm, "convert-linalg-to-loops");
   pm.addPass(mlir::dr1::createExpandMath());
-  addPipeline(pm, "convert-vector-to-scf{full-unroll},lower-affine,"
-                  "canonicalize,cse,expand-strided-metadata,"
+  // expand-strided-metadata creates affine.apply: lower-affine comes after.
+  addPipeline(pm, "convert-vector-to-scf{full-unroll},"
+                  "canonicalize,cse,expand-strided-metadata,lower-affine,"
                   "finalize-memref-to-llvm,convert-scf-to-cf,"
                   "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
                   "convert-math-to-llvm,convert-arith-to-llvm,"
-                  "convert-index-to-llvm,convert-cf-to-llvm,"
+                  "convert-index-to-llvm,convert-ub-to-llvm,convert-cf-to-llvm,"
                   "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
                   "reconcile-unrealized-casts,canonicalize,cse");
 }

@@ -40,8 +40,8 @@ int main(int argc, char **argv) {
             m->num_inputs, m->num_outputs);
     return 2;
   }
-  const void *inputs[16];
-  void *outputs[16];
+  const void *inputs[64];
+  void *outputs[64];
   for (int i = 0; i < m->num_inputs; ++i)
     inputs[i] = read_file(argv[1 + i], m->inputs[i].size_bytes);
   for (int i = 0; i < m->num_outputs; ++i)

@@ -22,6 +22,10 @@ class Val:
     def __init__(self, name, value):
         self.name = name
         self.v = value
+        # Magnitude that rounding errors scale with: |ref| for most ops; for
+        # products, sum |a_ik * b_kj| (a dot product's rounding error grows
+        # with the sum of |terms|, not with the possibly cancelled result).
+        self.scale = None
 
     @property
     def type(self):
@@ -95,14 +99,20 @@ class Graph:
     # -- ops ----------------------------------------------------------------
     def linear(self, x, w, b=None):
         r = x.v.astype(np.float64) @ w.v.T.astype(np.float64)
+        scale = np.abs(x.v.astype(np.float64)) @ np.abs(w.v.T.astype(np.float64))
         if b is not None:
             r = r + b.v
+            scale = scale + np.abs(b.v)
         ops = [x, w] + ([b] if b is not None else [])
-        return self._fn("linear", ops, r.astype(np.float32))
+        out = self._fn("linear", ops, r.astype(np.float32))
+        out.scale = scale
+        return out
 
     def matmul(self, a, b):
         r = np.matmul(a.v.astype(np.float64), b.v.astype(np.float64))
-        return self._fn("matmul", [a, b], r.astype(np.float32))
+        out = self._fn("matmul", [a, b], r.astype(np.float32))
+        out.scale = np.matmul(np.abs(a.v.astype(np.float64)), np.abs(b.v.astype(np.float64)))
+        return out
 
     def gemm(self, a, b, c=None, trans_a=False, trans_b=False, alpha=1.0, beta=1.0):
         av = a.v.T if trans_a else a.v

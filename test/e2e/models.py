@@ -90,3 +90,25 @@ def transformer(rng, batch=2, seq=8, dim=32, heads=4, ffn=64, vocab=50):
 
 
 MODELS = {"mlp": mlp, "cnn": cnn, "transformer": transformer}
+
+
+def matmul_shapes(rng):
+    """Shapes the register and cache tiles do not divide: primes, 1, sizes
+    just below and above tile multiples, K with no 128..512 divisor (padded),
+    batched and broadcast products, linear with constant weights."""
+    g = Graph()
+    outs = []
+    for m, n, k in [(1, 1, 1), (7, 13, 5), (9, 33, 17), (8, 32, 64), (17, 31, 600),
+                    (1, 300, 523), (65, 47, 1031), (3, 1000, 24)]:
+        a = g.arg(rng.standard_normal((m, k)).astype(np.float32))
+        b = g.arg(rng.standard_normal((k, n)).astype(np.float32))
+        outs.append(g.matmul(a, b))
+    x = g.arg(rng.standard_normal((2, 3, 5, 19)).astype(np.float32))
+    y = g.arg(rng.standard_normal((3, 19, 6)).astype(np.float32))
+    outs.append(g.matmul(x, y))
+    w = g.const(rng.standard_normal((37, 19)).astype(np.float32))
+    outs.append(g.linear(x, w, g.const(rng.standard_normal(37).astype(np.float32))))
+    return g, outs
+
+
+MODELS["matmul_shapes"] = matmul_shapes

@@ -1,0 +1,102 @@
+/* Times a dr1-compiled matmul (MODEL_run) against OpenBLAS's sgemm, single
+ * threaded, in one process on the same data, and checks they agree.
+ * Prints one JSON line. Built with -DMODEL=<name> -DMODEL_HEADER="<name>.h". */
+#define _POSIX_C_SOURCE 200112L
+#include MODEL_HEADER
+#include <cblas.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+
+extern void openblas_set_num_threads(int);
+extern char *openblas_get_corename(void);
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+/* Median of `reps` timings, each over enough calls to take >= 20 ms. */
+typedef void (*fn_t)(void *);
+static double time_it(fn_t f, void *ctx) {
+  int calls = 1;
+  for (;;) {
+    double t0 = now();
+    for (int i = 0; i < calls; ++i)
+      f(ctx);
+    if (now() - t0 > 0.02)
+      break;
+    calls *= 2;
+  }
+  double samples[9];
+  for (int r = 0; r < 9; ++r) {
+    double t0 = now();
+    for (int i = 0; i < calls; ++i)
+      f(ctx);
+    samples[r] = (now() - t0) / calls;
+  }
+  for (int i = 0; i < 9; ++i)
+    for (int j = i + 1; j < 9; ++j)
+      if (samples[j] < samples[i]) {
+        double t = samples[i];
+        samples[i] = samples[j];
+        samples[j] = t;
+      }
+  return samples[4];
+}
+
+static int M, N, K;
+static float *A, *B, *C1, *C2;
+static void *ws;
+
+static void run_dr1(void *ctx) {
+  (void)ctx;
+  CAT(MODEL, _run)(A, B, C1, ws);
+}
+static void run_blas(void *ctx) {
+  (void)ctx;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, K,
+              B, N, 0.0f, C2, N);
+}
+
+int main(void) {
+  const dr1_model_info *m = &CAT(MODEL, _info);
+  M = (int)m->inputs[0].shape[0];
+  K = (int)m->inputs[0].shape[1];
+  N = (int)m->inputs[1].shape[1];
+  openblas_set_num_threads(1);
+  A = aligned_alloc(64, (size_t)M * K * 4 + 64);
+  B = aligned_alloc(64, (size_t)K * N * 4 + 64);
+  C1 = aligned_alloc(64, (size_t)M * N * 4 + 64);
+  C2 = aligned_alloc(64, (size_t)M * N * 4 + 64);
+  ws = aligned_alloc(64, m->workspace_size + 64);
+  srand(1);
+  for (long i = 0; i < (long)M * K; ++i)
+    A[i] = (float)rand() / RAND_MAX - 0.5f;
+  for (long i = 0; i < (long)K * N; ++i)
+    B[i] = (float)rand() / RAND_MAX - 0.5f;
+  run_dr1(NULL);
+  run_blas(NULL);
+  double maxerr = 0, maxref = 0;
+  for (long i = 0; i < (long)M * N; ++i) {
+    double e = fabs((double)C1[i] - C2[i]);
+    if (e > maxerr)
+      maxerr = e;
+    if (fabs(C2[i]) > maxref)
+      maxref = fabs(C2[i]);
+  }
+  double t_dr1 = time_it(run_dr1, NULL), t_blas = time_it(run_blas, NULL);
+  double flop = 2.0 * M * N * K;
+  printf("{\"m\": %d, \"n\": %d, \"k\": %d, \"dr1_gflops\": %.2f, "
+         "\"blas_gflops\": %.2f, \"max_abs_err\": %.3g, \"max_ref\": %.3g, "
+         "\"blas_core\": \"%s\", \"workspace\": %llu}\n",
+         M, N, K, flop / t_dr1 * 1e-9, flop / t_blas * 1e-9, maxerr, maxref,
+         openblas_get_corename(), (unsigned long long)m->workspace_size);
+  return 0;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""f32 matmul: dr1 vs OpenBLAS, single thread, side by side in one process.
+
+  python3 bench/matmul/run.py [--shapes 256,512] [--write-docs]
+
+Each shape is compiled with dr1c for the host, linked with bench_matmul.c
+and OpenBLAS, checked against OpenBLAS (|err| <= 1e-4 * K * max|ref| / 100),
+and timed (median of 9 runs of >= 20 ms). OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE are unset for the run so OpenBLAS picks its best kernel for
+this CPU; the kernel it picked is reported.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SQUARES = [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048)]
+OTHERS = [(1, 256, 784), (64, 256, 784), (197, 768, 768), (1000, 1000, 1000)]
+
+
+def model(m, n, k):
+    return (f"func.func @forward(%a: tensor<{m}x{k}xf32>, %b: tensor<{k}x{n}xf32>) -> tensor<{m}x{n}xf32> {{\n"
+            f"  %0 = dr1.matmul %a, %b : (tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) -> tensor<{m}x{n}xf32>\n"
+            f"  return %0 : tensor<{m}x{n}xf32>\n}}\n")
+
+
+def bench(m, n, k, dr1c, work):
+    name = f"mm_{m}x{n}x{k}"
+    src = os.path.join(work, name + ".mlir")
+    with open(src, "w") as f:
+        f.write(model(m, n, k))
+    obj = os.path.join(work, name + ".o")
+    subprocess.run([dr1c, src, f"--name={name}", "-o", obj], check=True)
+    exe = os.path.join(work, name)
+    subprocess.run(["cc", "-O2", "-std=c11", f"-DMODEL={name}", f'-DMODEL_HEADER="{name}.h"',
+                    "-I", work, "-I", "/usr/include/x86_64-linux-gnu/openblas-pthread",
+                    os.path.join(ROOT, "bench", "matmul", "bench_matmul.c"), obj,
+                    "-lopenblas", "-lm", "-o", exe], check=True)
+    env = {k_: v for k_, v in os.environ.items()
+           if k_ not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    out = subprocess.run([exe], check=True, capture_output=True, text=True, env=env).stdout
+    r = json.loads(out)
+    r["ok"] = r["max_abs_err"] <= 1e-6 * k * max(r["max_ref"], 1.0)
+    return r
+
+
+def table(rows):
+    lines = ["| M x N x K | dr1 GFLOP/s | OpenBLAS GFLOP/s | dr1 / OpenBLAS | max abs err vs OpenBLAS |",
+             "|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['m']} x {r['n']} x {r['k']} | {r['dr1_gflops']:.1f} | "
+                     f"{r['blas_gflops']:.1f} | {r['dr1_gflops'] / r['blas_gflops']:.2f} | "
+                     f"{r['max_abs_err']:.1e}{'' if r['ok'] else ' WRONG'} |")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dr1c", default=os.path.join(ROOT, "build", "bin", "dr1c"))
+    ap.add_argument("--shapes", help="comma-separated MxNxK list")
+    ap.add_argument("--write-docs", action="store_true",
+                    help="replace the matmul section of docs/benchmarks.md")
+    args = ap.parse_args()
+    shapes = SQUARES + OTHERS
+    if args.shapes:
+        shapes = [tuple(int(x) for x in s.split("x")) for s in args.shapes.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        for m, n, k in shapes:
+            r = bench(m, n, k, args.dr1c, work)
+            rows.append(r)
+            print(json.dumps(r), flush=True)
+    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
+                         capture_output=True, text=True).stdout.strip()
+    text = table(rows)
+    print(text)
+    if args.write_docs:
+        path = os.path.join(ROOT, "docs", "benchmarks.md")
+        section = (f"<!-- matmul:begin -->\nCPU: {cpu}; OpenBLAS kernel: {rows[0]['blas_core']}; "
+                   f"one thread each.\nCommand: `python3 bench/matmul/run.py --write-docs`\n\n"
+                   f"{text}\n<!-- matmul:end -->")
+        doc = open(path).read()
+        start, end = doc.index("<!-- matmul:begin -->"), doc.index("<!-- matmul:end -->")
+        doc = doc[:start] + section + doc[end + len("<!-- matmul:end -->"):]
+        open(path, "w").write(doc)
+    if not all(r["ok"] for r in rows):
+        sys.exit("some results were wrong")
+
+
+if __name__ == "__main__":
+    main()
