@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -207,6 +208,51 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
   return vectorizeOp(rewriter, *micro);
 }
 
+/// Largest divisor of `total` that is <= `limit`, preferring multiples of
+/// `preferred` (vector lanes) when one exists.
+int64_t divisorTile(int64_t total, int64_t limit, int64_t preferred = 1) {
+  int64_t best = 1, bestPreferred = 0;
+  for (int64_t d = 1; d <= std::min(total, limit); ++d) {
+    if (total % d)
+      continue;
+    best = d;
+    if (d % preferred == 0)
+      bestPreferred = d;
+  }
+  return bestPreferred ? bestPreferred : best;
+}
+
+/// Convolutions (NHWC x HWCF and depthwise NHWC x HWC): one output row per
+/// tile, OWt output columns x Ft output channels of accumulators, the filter
+/// height tiled to 1 so that the tile is a 1-D convolution, which the
+/// vectorizer turns into broadcast + FMA over the input channels.
+LogicalResult tileConv(RewriterBase &rewriter, linalg::LinalgOp op,
+                       int64_t lanes, int64_t registers) {
+  auto out = dyn_cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  auto filter = dyn_cast<RankedTensorType>(op.getDpsInputs()[1].getType());
+  if (!out || !filter || !out.hasStaticShape() || !filter.hasStaticShape() ||
+      !op.hasPureTensorSemantics())
+    return failure();
+  int64_t ow = out.getDimSize(2), f = out.getDimSize(3);
+  int64_t accumulators = registers / 2;
+  int64_t ft = divisorTile(f, 2 * lanes, lanes);
+  int64_t vectors = llvm::divideCeil(ft, lanes);
+  int64_t owt = divisorTile(ow, std::max<int64_t>(1, accumulators / vectors));
+  SmallVector<int64_t> sizes;
+  if (isa<linalg::Conv2DNhwcHwcfOp>(op)) {
+    int64_t c = filter.getDimSize(2);
+    // Loops: n, oh, ow, f, kh, kw, c.
+    sizes = {1, 1, owt, ft, 1, 0, divisorTile(c, 64, lanes)};
+  } else {
+    // Loops: n, oh, ow, c, kh, kw.
+    sizes = {1, 1, owt, ft, 1, 0};
+  }
+  LLVM_DEBUG(llvm::dbgs() << "conv tiles: ow " << owt << ", channels " << ft
+                          << "\n");
+  FailureOr<Operation *> tiled = tile(rewriter, op, sizes, {});
+  return failure(failed(tiled));
+}
+
 struct CPUTileAndVectorizePass
     : mlir::dr1::impl::CPUTileAndVectorizeBase<CPUTileAndVectorizePass> {
   using Base::Base;
@@ -225,6 +271,33 @@ struct CPUTileAndVectorizePass
                                         numVectorRegisters)))
         LLVM_DEBUG(llvm::dbgs() << "left untiled: " << op << "\n");
     }
+
+    SmallVector<linalg::LinalgOp> convs;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
+        convs.push_back(op);
+    });
+    for (linalg::LinalgOp op : convs) {
+      Type elt = cast<ShapedType>(op.getDpsInits()[0].getType()).getElementType();
+      int64_t eltLanes = std::max<int64_t>(
+          1, vectorBits / std::max<unsigned>(8, elt.getIntOrFloatBitWidth()));
+      if (failed(tileConv(rewriter, op, eltLanes, numVectorRegisters)))
+        LLVM_DEBUG(llvm::dbgs() << "left untiled: " << op << "\n");
+    }
+    // Tiles with a filter height of 1 become 1-D convolutions ...
+    RewritePatternSet decompose(&getContext());
+    linalg::populateDecomposeConvolutionPatterns(decompose);
+    if (failed(applyPatternsGreedily(func, std::move(decompose))))
+      return signalPassFailure();
+    // ... which vectorize.
+    SmallVector<Operation *> conv1d;
+    func.walk([&](Operation *op) {
+      if (isa<linalg::Conv1DNwcWcfOp, linalg::DepthwiseConv1DNwcWcOp>(op))
+        conv1d.push_back(op);
+    });
+    for (Operation *op : conv1d)
+      if (failed(vectorizeOp(rewriter, op)))
+        LLVM_DEBUG(llvm::dbgs() << "not vectorized: " << *op << "\n");
   }
 };
 

@@ -112,3 +112,30 @@ def matmul_shapes(rng):
 
 
 MODELS["matmul_shapes"] = matmul_shapes
+
+
+def conv_shapes(rng):
+    """Convolutions the tile sizes do not divide: odd channel counts and
+    widths, strides, dilation, asymmetric padding, 1x1, depthwise with odd
+    channels, channel multipliers and groups, batch > 1."""
+    g = Graph()
+    outs = []
+    x = g.arg(rng.standard_normal((2, 5, 13, 11)).astype(np.float32))
+    outs.append(g.conv2d(x, g.const(_w(rng, 7, 5, 3, 3)), g.const(_w(rng, 7, scale=0.1)),
+                         padding=(1, 0, 2, 1)))
+    outs.append(g.conv2d(x, g.const(_w(rng, 33, 5, 3, 2)), strides=(2, 3), dilations=(2, 1)))
+    outs.append(g.conv2d(x, g.const(_w(rng, 17, 5, 1, 1))))
+    outs.append(g.conv2d(x, g.const(_w(rng, 5, 1, 3, 3)), padding=(1, 1, 1, 1), groups=5))
+    outs.append(g.conv2d(x, g.const(_w(rng, 10, 1, 3, 3)), g.const(_w(rng, 10, scale=0.1)),
+                         strides=(2, 2), groups=5))
+    y = g.arg(rng.standard_normal((1, 48, 9, 9)).astype(np.float32))
+    outs.append(g.conv2d(y, g.const(_w(rng, 48, 1, 5, 5)), padding=(2, 2, 2, 2), groups=48))
+    outs.append(g.conv2d(y, g.const(_w(rng, 24, 12, 3, 3)), padding=(1, 1, 1, 1), groups=4))
+    outs.append(g.conv2d(y, g.const(_w(rng, 96, 48, 3, 3)), padding=(1, 1, 1, 1)))
+    outs.append(g.max_pool2d(y, (3, 3), (2, 2), (1, 1, 1, 1), ceil_mode=True))
+    outs.append(g.avg_pool2d(y, (3, 3), (2, 2), (0, 0, 1, 1), count_include_pad=True,
+                             ceil_mode=True))
+    return g, outs
+
+
+MODELS["conv_shapes"] = conv_shapes

@@ -1,0 +1,63 @@
+// RUN: dr1-opt %s --dr1-cpu-tile-and-vectorize="vector-bits=512 vector-registers=32" -split-input-file | FileCheck %s --check-prefix=AVX512
+// RUN: dr1-opt %s --dr1-cpu-tile-and-vectorize="vector-bits=128 vector-registers=32" -split-input-file | FileCheck %s --check-prefix=NEON
+
+// Divisible matmul: cache blocks, a packed [kc, nr] strip of B, mr x nr
+// register tiles with K innermost, vector.contract on mr x 1 by 1 x nr.
+// AVX512-LABEL: func @matmul
+// AVX512: scf.for {{.*}} step %c256
+// AVX512: linalg.copy ins(%{{.*}} : tensor<256x32xf32>) outs(%{{.*}} : tensor<256x32xf32>)
+// AVX512: scf.for {{.*}} step %c8
+// AVX512: scf.for {{.*}} = %c0 to %c256 step %c1
+// AVX512: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// NEON-LABEL: func @matmul
+// NEON: vector.contract {{.*}} : vector<8x1xf32>, vector<1x8xf32> into vector<8x8xf32>
+func.func @matmul(%a: tensor<256x256xf32>, %b: tensor<256x256xf32>, %c: tensor<256x256xf32>) -> tensor<256x256xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<256x256xf32>, tensor<256x256xf32>) outs(%c : tensor<256x256xf32>) -> tensor<256x256xf32>
+  return %0 : tensor<256x256xf32>
+}
+
+// -----
+
+// Shapes the tiles do not divide are padded with zeros and sliced back.
+// AVX512-LABEL: func @matmul_padded
+// AVX512: tensor.insert_slice %arg0 into %{{.*}}[0, 0] [13, 7] [1, 1] : tensor<13x7xf32> into tensor<16x7xf32>
+// AVX512: tensor.insert_slice %arg1 into %{{.*}}[0, 0] [7, 33] [1, 1] : tensor<7x33xf32> into tensor<7x64xf32>
+// AVX512: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// AVX512: tensor.extract_slice %{{.*}}[0, 0] [13, 33] [1, 1] : tensor<16x64xf32> to tensor<13x33xf32>
+func.func @matmul_padded(%a: tensor<13x7xf32>, %b: tensor<7x33xf32>, %c: tensor<13x33xf32>) -> tensor<13x33xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<13x7xf32>, tensor<7x33xf32>) outs(%c : tensor<13x33xf32>) -> tensor<13x33xf32>
+  return %0 : tensor<13x33xf32>
+}
+
+// -----
+
+// A single row (matrix-vector): one wide register row, no packing.
+// AVX512-LABEL: func @gemv
+// AVX512-NOT: linalg.copy
+// AVX512: vector.contract {{.*}} : vector<1x1xf32>, vector<1x256xf32> into vector<1x256xf32>
+func.func @gemv(%a: tensor<1x784xf32>, %b: tensor<784x256xf32>, %c: tensor<1x256xf32>) -> tensor<1x256xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<1x784xf32>, tensor<784x256xf32>) outs(%c : tensor<1x256xf32>) -> tensor<1x256xf32>
+  return %0 : tensor<1x256xf32>
+}
+
+// -----
+
+// Convolutions: one output row, 8 columns x 32 channels, filter height
+// tiled to 1, then a vectorized 1-D convolution.
+// AVX512-LABEL: func @conv
+// AVX512-NOT: linalg.conv_2d_nhwc_hwcf
+// AVX512: vector.contract {{.*}} : vector<1x8x16xf32>, vector<16x32xf32> into vector<1x8x32xf32>
+func.func @conv(%x: tensor<1x10x10x16xf32>, %w: tensor<3x3x16x64xf32>, %o: tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x10x10x16xf32>, tensor<3x3x16x64xf32>) outs(%o : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  return %0 : tensor<1x8x8x64xf32>
+}
+
+// -----
+
+// AVX512-LABEL: func @depthwise
+// AVX512-NOT: linalg.depthwise_conv_2d_nhwc_hwc
+// AVX512: vector.fma {{.*}} : vector<1x8x32xf32>
+func.func @depthwise(%x: tensor<1x10x10x32xf32>, %w: tensor<3x3x32xf32>, %o: tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32> {
+  %0 = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x10x10x32xf32>, tensor<3x3x32xf32>) outs(%o : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
+  return %0 : tensor<1x8x8x32xf32>
+}
