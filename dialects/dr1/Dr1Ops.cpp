@@ -709,7 +709,8 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
     return getResult();
   }
   if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
-    return dense.reshape(getType());
+    if (getType().hasStaticShape())
+      return dense.reshape(getType());
   return {};
 }
 

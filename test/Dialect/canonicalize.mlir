@@ -130,3 +130,16 @@ func.func @trivial_concat_slice(%x: tensor<4x2xf32>) -> (tensor<4x2xf32>, tensor
   %1 = dr1.slice %x {starts = array<i64: 0, 0>, ends = array<i64: 4, 2>, steps = array<i64: 1, 1>} : (tensor<4x2xf32>) -> tensor<4x2xf32>
   return %0, %1 : tensor<4x2xf32>, tensor<4x2xf32>
 }
+
+// -----
+
+// Constants reshape at compile time, but not into a dynamic shape.
+// CHECK-LABEL: func @reshape_constant
+// CHECK-DAG: dr1.constant dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
+// CHECK-DAG: dr1.reshape %{{.*}} : tensor<4xf32> -> tensor<?xf32>
+func.func @reshape_constant() -> (tensor<2x2xf32>, tensor<?xf32>) {
+  %0 = dr1.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %1 = dr1.reshape %0 : tensor<4xf32> -> tensor<2x2xf32>
+  %2 = dr1.reshape %0 : tensor<4xf32> -> tensor<?xf32>
+  return %1, %2 : tensor<2x2xf32>, tensor<?xf32>
+}
