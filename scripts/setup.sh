@@ -9,7 +9,9 @@ APT_PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22 libomp-22-dev
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross libopenblas-dev file
 )
-PIP_PACKAGES=(numpy)
+# import name=pip name
+PIP_PACKAGES=(numpy=numpy pytest=pytest scikit_build_core=scikit-build-core
+              pybind11=pybind11 sklearn=scikit-learn)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -23,15 +25,28 @@ if ((${#missing[@]})); then
 fi
 
 PYTHON=${PYTHON:-python3}
-for p in "${PIP_PACKAGES[@]}"; do
-  "$PYTHON" -c "import $p" 2>/dev/null || {
-    echo "setup: pip installing $p"
-    "$PYTHON" -m pip install -q "$p"
-  }
+pip_missing=()
+for entry in "${PIP_PACKAGES[@]}"; do
+  "$PYTHON" -c "import ${entry%%=*}" 2>/dev/null || pip_missing+=("${entry#*=}")
 done
+if ((${#pip_missing[@]})); then
+  echo "setup: pip installing ${pip_missing[*]}"
+  "$PYTHON" -m pip install -q "${pip_missing[@]}"
+fi
 
 if [ ! -f build/build.ninja ]; then
   cmake -G Ninja -S . -B build -DCMAKE_BUILD_TYPE=Release \
     -DPython3_EXECUTABLE="$(command -v "$PYTHON")" >/dev/null
 fi
 ninja -C build
+
+# The Python package (the same compiler library, through pybind11), built by
+# scikit-build-core in build/python-wheel and installed for this python3.
+log=$(mktemp)
+if ! "$PYTHON" -m pip install -q --no-build-isolation . >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "setup: installing the dr1 Python package failed" >&2
+  exit 1
+fi
+rm -f "$log"

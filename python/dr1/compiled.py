@@ -1,0 +1,237 @@
+"""dr1.optimize: trace a module, compile it with the C++ pipeline (the same
+one dr1c runs), load the native code in-process and call it.
+
+Compiled shared objects are cached on disk, keyed by the graph (ops,
+shapes, weights) and the compile options, so another Python process with
+the same model reuses them instead of compiling again.
+"""
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+
+import numpy as np
+
+from . import _dr1
+from .nn import Module
+from .tensor import Tensor, no_grad
+from .tracer import CompileError, TraceContext, TracingError
+
+__version__ = "0.1.0"
+
+
+def cache_dir():
+    d = os.environ.get("DR1_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "dr1")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def _as_array(x):
+    if isinstance(x, Tensor):
+        return x.numpy()
+    return np.asarray(x)
+
+
+def _trace(model, arrays, names):
+    """Runs `model` on symbolic inputs; returns (context, outputs, key)."""
+    ctx = TraceContext(names)
+    inputs = [ctx.input(a.shape, a.dtype, f"input{i}") for i, a in enumerate(arrays)]
+    was_training = [m.training for m in model.modules()] if isinstance(model, Module) else []
+    if isinstance(model, Module):
+        model.eval()  # compiled code is for inference
+    try:
+        with no_grad():
+            out = model(*inputs)
+    finally:
+        if isinstance(model, Module):
+            for m, t in zip(model.modules(), was_training):
+                object.__setattr__(m, "training", t)
+    single = isinstance(out, Tensor)
+    outs = [out] if single else list(out)
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TracingError(f"the model returned {type(o).__name__}; dr1 compiles "
+                               "models that return tensors")
+    key = ctx.finish(outs)
+    return ctx, outs, single, key
+
+
+def _compile(ctx, name, target, cpu, features, opt_level):
+    try:
+        return ctx.graph.compile(target=target, cpu=cpu, features=features,
+                                 opt_level=opt_level, name=name, emit="obj")
+    except _dr1.CompileError as e:
+        raise CompileError(str(e)) from None
+
+
+class _Loaded:
+    """A compiled model loaded in this process."""
+
+    def __init__(self, path, name, in_specs, out_specs, workspace):
+        self.lib = ctypes.CDLL(path)
+        self.fn = getattr(self.lib, f"{name}_run_packed")
+        self.fn.restype = None
+        self.fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        self.in_specs, self.out_specs = in_specs, out_specs
+        self.workspace_size = workspace
+        self.local = threading.local()
+
+    def workspace(self):
+        ws = getattr(self.local, "ws", None)
+        if ws is None:
+            raw = np.empty(self.workspace_size + 64, np.uint8)
+            off = (-raw.ctypes.data) % 64
+            ws = self.local.ws = (raw, raw.ctypes.data + off)
+        return ws[1]
+
+    def __call__(self, arrays):
+        ins = (ctypes.c_void_p * max(1, len(arrays)))(*[a.ctypes.data for a in arrays])
+        outs_np = [np.empty(shape, dtype) for shape, dtype in self.out_specs]
+        outs = (ctypes.c_void_p * len(outs_np))(*[o.ctypes.data for o in outs_np])
+        self.fn(ins, outs, self.workspace())
+        return outs_np
+
+
+def _link_shared(obj_bytes, dest):
+    """Links an object into a shared library at `dest`, atomically."""
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc:
+        raise CompileError("no C compiler/linker (cc) found to load compiled code")
+    d = os.path.dirname(dest)
+    with tempfile.TemporaryDirectory(dir=d) as tmp:
+        o = os.path.join(tmp, "model.o")
+        so = os.path.join(tmp, "model.so")
+        with open(o, "wb") as f:
+            f.write(obj_bytes)
+        r = subprocess.run([cc, "-shared", "-o", so, o], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise CompileError(f"linking the compiled model failed: {r.stderr.strip()}")
+        os.replace(so, dest)
+
+
+class StaticModel:
+    """The callable dr1.optimize returns: same signature as the module."""
+
+    def __init__(self, model, target="host", cpu="", features="", opt_level=3):
+        self.model = model
+        self.options = (target, cpu, features, int(opt_level))
+        self._entries = {}
+        self._dtypes = None
+        self.compiles = 0      # compilations done by this object (not cache hits)
+        self.cache_hits = 0
+
+    def _names(self):
+        if not isinstance(self.model, Module):
+            return {}
+        names = {id(p): n for n, p in self.model.named_parameters()}
+        names.update({id(b): n for n, b in self.model.named_buffers()})
+        return names
+
+    def _entry(self, arrays):
+        sig = tuple((a.shape, a.dtype.str) for a in arrays)
+        entry = self._entries.get(sig)
+        if entry is not None:
+            return entry
+        if self._dtypes is not None:
+            for i, (a, dt) in enumerate(zip(arrays, self._dtypes)):
+                if a.dtype != dt:
+                    raise ValueError(f"input {i}: expected dtype {dt.name}, got {a.dtype.name}")
+        try:
+            ctx, outs, single, key = _trace(self.model, arrays, self._names())
+        except TracingError as e:
+            if "dr1." in str(e):
+                shapes = ", ".join(str(tuple(a.shape)) for a in arrays)
+                raise ValueError(f"the model cannot run on inputs of shape {shapes}: {e}") from None
+            raise
+        h = hashlib.sha256((key + repr(self.options) + __version__).encode()).hexdigest()[:32]
+        name = "m" + h[:16]
+        path = os.path.join(cache_dir(), h + ".so")
+        if not os.path.exists(path):
+            obj, _header, _ws = _compile(ctx, name, *self.options)
+            _link_shared(obj, path)
+            self.compiles += 1
+        else:
+            self.cache_hits += 1
+        out_specs = [(o.shape, o.dtype) for o in outs]
+        ws_size = _workspace_size(path, name)
+        entry = (_Loaded(path, name, sig, out_specs, ws_size), single)
+        self._entries[sig] = entry
+        if self._dtypes is None:
+            self._dtypes = [a.dtype for a in arrays]
+        return entry
+
+    def __call__(self, *inputs):
+        arrays = [np.ascontiguousarray(_as_array(x)) for x in inputs]
+        loaded, single = self._entry(arrays)
+        outs = [Tensor._wrap(o) for o in loaded(arrays)]
+        return outs[0] if single else tuple(outs)
+
+    def forward(self, *inputs):
+        return self(*inputs)
+
+
+class _InfoStruct(ctypes.Structure):
+    _fields_ = [("abi_version", ctypes.c_uint32), ("num_inputs", ctypes.c_int32),
+                ("num_outputs", ctypes.c_int32), ("reserved", ctypes.c_uint32),
+                ("name", ctypes.c_char_p), ("inputs", ctypes.c_void_p),
+                ("outputs", ctypes.c_void_p), ("workspace_size", ctypes.c_uint64),
+                ("workspace_align", ctypes.c_uint64), ("run", ctypes.c_void_p)]
+
+
+def _workspace_size(path, name):
+    lib = ctypes.CDLL(path)
+    info = _InfoStruct.in_dll(lib, f"{name}_info")
+    if info.abi_version != 1:
+        raise CompileError(f"{path}: model ABI version {info.abi_version} is not supported")
+    return int(info.workspace_size)
+
+
+class Artifact:
+    """What optimize(..., output=...) wrote."""
+
+    def __init__(self, object_path, header_path, workspace_size):
+        self.object_path, self.header_path = object_path, header_path
+        self.workspace_size = workspace_size
+
+    def __repr__(self):
+        return (f"Artifact(object='{self.object_path}', header='{self.header_path}', "
+                f"workspace_size={self.workspace_size})")
+
+
+def optimize(model, method="static", example_inputs=None, target="host", output=None,
+             cpu="", features="", opt_level=3, name=None):
+    """Returns `model` compiled to native code ('static') or unchanged ('dynamic').
+
+    With `output='model.o'` (and `example_inputs`), writes an object file and
+    its header for `target` (e.g. 'aarch64') instead of loading it.
+    """
+    if method == "dynamic":
+        return model
+    if method != "static":
+        raise ValueError(f"method must be 'static' or 'dynamic', got {method!r}")
+    static = StaticModel(model, target, cpu, features, opt_level)
+    if output is None:
+        if example_inputs is not None:
+            static(*example_inputs)
+        return static
+    if example_inputs is None:
+        raise ValueError("writing an object file needs example_inputs (their shapes and "
+                         "dtypes become the compiled signature)")
+    arrays = [np.ascontiguousarray(_as_array(x)) for x in example_inputs]
+    ctx, _outs, _single, _key = _trace(model, arrays, static._names())
+    base = os.path.splitext(os.path.basename(output))[0]
+    sym = name or "".join(c if c.isalnum() or c == "_" else "_" for c in base)
+    if not sym or sym[0].isdigit():
+        sym = "model_" + sym
+    obj, header, ws = _compile(ctx, sym, target, cpu, features, opt_level)
+    header_path = os.path.splitext(output)[0] + ".h"
+    for path, data, mode in ((output, obj, "wb"), (header_path, header, "w")):
+        tmp = path + ".tmp"
+        with open(tmp, mode) as f:
+            f.write(data)
+        os.replace(tmp, path)
+    return Artifact(os.path.abspath(output), os.path.abspath(header_path), ws)

@@ -1,0 +1,327 @@
+//===- bindings.cpp - Python bindings of the dr1 compiler -----------------===//
+//
+// A Graph builds a dr1-dialect function op by op: Python names an op and
+// passes operands and plain attribute values; result types come from the
+// op's own type inference (no shape logic in Python). Constants arrive as
+// numpy buffers and become dense_resource blobs: weights are never printed
+// as decimals. compile() runs dr1::compile, the one pipeline.
+//
+//===----------------------------------------------------------------------===//
+#include "dr1/Compiler/Compiler.h"
+#include "dr1/Compiler/Registration.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+using namespace mlir;
+
+namespace {
+
+/// Raised for compile errors; Python maps it to dr1.CompileError.
+struct CompileError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Collects error diagnostics into one message.
+struct DiagnosticCollector {
+  DiagnosticCollector(MLIRContext &ctx)
+      : handler(&ctx, [this](Diagnostic &d) {
+          if (d.getSeverity() == DiagnosticSeverity::Error) {
+            if (!messages.empty())
+              messages += "\n";
+            std::string loc;
+            llvm::raw_string_ostream os(loc);
+            os << d.getLocation();
+            messages += loc + ": " + d.str();
+          }
+          return success();
+        }) {}
+  std::string take() {
+    std::string m = messages.empty() ? "unknown error" : messages;
+    messages.clear();
+    return m;
+  }
+  std::string messages;
+  ScopedDiagnosticHandler handler;
+};
+
+Type elementTypeFor(MLIRContext *ctx, const std::string &dtype) {
+  Builder b(ctx);
+  if (dtype == "float32")
+    return b.getF32Type();
+  if (dtype == "float64")
+    return b.getF64Type();
+  if (dtype == "float16")
+    return b.getF16Type();
+  if (dtype == "bfloat16")
+    return b.getBF16Type();
+  if (dtype == "int64")
+    return b.getI64Type();
+  if (dtype == "int32")
+    return b.getI32Type();
+  if (dtype == "int8")
+    return b.getI8Type();
+  if (dtype == "bool")
+    return b.getI1Type();
+  throw py::value_error("dtype " + dtype + " is not supported by dr1");
+}
+
+class Graph {
+public:
+  explicit Graph(const std::string &name)
+      : context(std::make_unique<MLIRContext>(MLIRContext::Threading::DISABLED)) {
+    dr1::registerDialects(*context);
+    context->loadAllAvailableDialects();
+    OpBuilder b(context.get());
+    module = ModuleOp::create(b.getUnknownLoc());
+    auto fn = func::FuncOp::create(b, b.getUnknownLoc(), name,
+                                   b.getFunctionType({}, {}));
+    module->push_back(fn);
+    func = fn;
+    body = fn.addEntryBlock();
+  }
+
+  /// A new function argument; returns its value id.
+  int addInput(const std::vector<int64_t> &shape, const std::string &dtype,
+               const std::string &name) {
+    auto type = RankedTensorType::get(shape, elementTypeFor(context.get(), dtype));
+    BlockArgument arg = body->addArgument(type, loc(name));
+    SmallVector<Type> inputs(func.getArgumentTypes());
+    inputs.push_back(type);
+    func.setType(FunctionType::get(context.get(), inputs, func.getResultTypes()));
+    if (!name.empty())
+      func.setArgAttr(arg.getArgNumber(), "dr1.name",
+                      StringAttr::get(context.get(), name));
+    return push(arg);
+  }
+
+  /// A constant from a numpy array, as a dense_resource blob.
+  int addConstant(py::array array, const std::string &dtype,
+                  const std::string &name) {
+    array = py::array::ensure(array, py::array::c_style);
+    std::vector<int64_t> shape(array.shape(), array.shape() + array.ndim());
+    auto type = RankedTensorType::get(shape, elementTypeFor(context.get(), dtype));
+    size_t itemsize = array.itemsize();
+    ArrayRef<char> data(static_cast<const char *>(array.data()),
+                        array.size() * itemsize);
+    auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+        data, std::max<size_t>(itemsize, 1));
+    auto attr = DenseResourceElementsAttr::get(
+        type, name.empty() ? "weight" : name, std::move(blob));
+    OpBuilder b = builder();
+    OperationState state(loc(name), "dr1.constant");
+    state.addAttribute("value", attr);
+    state.addTypes(type);
+    Operation *op = b.create(state);
+    return push(op->getResult(0));
+  }
+
+  /// dr1.<opName>(operands) with attributes; None operands are absent
+  /// optional operands. `resultShape`/`resultDtype` only for ops whose
+  /// result type is not inferred (reshape, cast).
+  int addOp(const std::string &opName, const std::vector<py::object> &operands,
+            const py::dict &attrs, const std::string &name,
+            std::optional<std::vector<int64_t>> resultShape,
+            std::optional<std::string> resultDtype) {
+    DiagnosticCollector diags(*context);
+    std::string full = "dr1." + opName;
+    std::optional<RegisteredOperationName> opInfo =
+        RegisteredOperationName::lookup(full, context.get());
+    if (!opInfo)
+      throw py::value_error("dr1 has no op '" + opName + "'");
+    SmallVector<Value> values;
+    SmallVector<int32_t> segments;
+    for (const py::object &o : operands) {
+      if (o.is_none()) {
+        segments.push_back(0);
+        continue;
+      }
+      values.push_back(value(o.cast<int>()));
+      segments.push_back(1);
+    }
+    OperationState state(loc(name), full);
+    state.addOperands(values);
+    for (auto item : attrs)
+      state.addAttribute(item.first.cast<std::string>(),
+                         toAttribute(item.second));
+    if (opInfo->hasTrait<OpTrait::AttrSizedOperandSegments>())
+      state.addAttribute("operandSegmentSizes",
+                         DenseI32ArrayAttr::get(context.get(), segments));
+    // A placeholder result type, replaced by the inferred one.
+    state.addTypes(NoneType::get(context.get()));
+    Operation *op = Operation::create(state);
+    Type resultType;
+    if (auto infer = dyn_cast<InferTypeOpInterface>(op)) {
+      SmallVector<Type> types;
+      if (failed(infer.inferReturnTypes(
+              context.get(), op->getLoc(), op->getOperands(),
+              op->getDiscardableAttrDictionary(), op->getPropertiesStorage(),
+              op->getRegions(), types))) {
+        op->destroy();
+        throw CompileError(diags.take());
+      }
+      resultType = types.front();
+    } else {
+      if (!resultShape || !resultDtype) {
+        op->destroy();
+        throw py::value_error("dr1." + opName + " needs an explicit result type");
+      }
+      resultType = RankedTensorType::get(
+          *resultShape, elementTypeFor(context.get(), *resultDtype));
+    }
+    op->getResult(0).setType(resultType);
+    body->push_back(op);
+    if (failed(verify(op))) {
+      op->erase();
+      throw CompileError(diags.take());
+    }
+    return push(op->getResult(0));
+  }
+
+  std::vector<int64_t> shape(int id) {
+    auto t = cast<RankedTensorType>(value(id).getType());
+    return std::vector<int64_t>(t.getShape().begin(), t.getShape().end());
+  }
+
+  void setOutputs(const std::vector<int> &ids,
+                  const std::vector<std::string> &names) {
+    if (!body->empty() && body->back().hasTrait<OpTrait::IsTerminator>())
+      throw py::value_error("outputs are already set");
+    SmallVector<Value> results;
+    for (int id : ids)
+      results.push_back(value(id));
+    OpBuilder b = builder();
+    func::ReturnOp::create(b, b.getUnknownLoc(), results);
+    func.setType(FunctionType::get(context.get(), func.getArgumentTypes(),
+                                   ValueRange(results).getTypes()));
+    for (auto [i, n] : llvm::enumerate(names))
+      if (!n.empty())
+        func.setResultAttr(i, "dr1.name", StringAttr::get(context.get(), n));
+  }
+
+  std::string text() {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    OpPrintingFlags flags;
+    flags.elideLargeResourceString(64);
+    module->print(os, flags);
+    return s;
+  }
+
+  /// Compiles a copy of the module; returns (output bytes, header, workspace).
+  py::tuple compile(const std::string &target, const std::string &cpu,
+                    const std::string &features, unsigned optLevel,
+                    const std::string &name, const std::string &emit) {
+    DiagnosticCollector diags(*context);
+    dr1::CompileOptions options;
+    options.target = target;
+    options.cpu = cpu;
+    options.features = features;
+    options.optLevel = optLevel;
+    options.name = name;
+    if (emit == "obj")
+      options.emit = dr1::EmitKind::Object;
+    else if (emit == "asm")
+      options.emit = dr1::EmitKind::Asm;
+    else if (emit == "llvm")
+      options.emit = dr1::EmitKind::LLVMIR;
+    else if (emit == "linalg")
+      options.emit = dr1::EmitKind::Linalg;
+    else if (emit == "mlir")
+      options.emit = dr1::EmitKind::MLIR;
+    else
+      throw py::value_error("unknown emit kind '" + emit + "'");
+    OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
+    FailureOr<dr1::Artifact> art;
+    {
+      py::gil_scoped_release release;
+      art = dr1::compile(*copy, options);
+    }
+    if (failed(art))
+      throw CompileError(diags.take());
+    return py::make_tuple(py::bytes(art->output), art->header,
+                          art->workspaceSize);
+  }
+
+private:
+  OpBuilder builder() {
+    OpBuilder b(context.get());
+    b.setInsertionPointToEnd(body);
+    return b;
+  }
+  Location loc(const std::string &name) {
+    if (name.empty())
+      return UnknownLoc::get(context.get());
+    return NameLoc::get(StringAttr::get(context.get(), name));
+  }
+  int push(Value v) {
+    values.push_back(v);
+    return static_cast<int>(values.size()) - 1;
+  }
+  Value value(int id) {
+    if (id < 0 || id >= static_cast<int>(values.size()))
+      throw py::value_error("unknown value id " + std::to_string(id));
+    return values[id];
+  }
+  Attribute toAttribute(const py::handle &h) {
+    MLIRContext *ctx = context.get();
+    Builder b(ctx);
+    if (py::isinstance<py::bool_>(h))
+      return b.getBoolAttr(h.cast<bool>());
+    if (py::isinstance<py::int_>(h))
+      return b.getI64IntegerAttr(h.cast<int64_t>());
+    if (py::isinstance<py::float_>(h))
+      return b.getF32FloatAttr(h.cast<float>());
+    if (py::isinstance<py::str>(h))
+      return b.getStringAttr(h.cast<std::string>());
+    if (py::isinstance<py::list>(h) || py::isinstance<py::tuple>(h))
+      return b.getDenseI64ArrayAttr(h.cast<std::vector<int64_t>>());
+    throw py::type_error("unsupported attribute value " +
+                         py::str(h).cast<std::string>());
+  }
+
+  std::unique_ptr<MLIRContext> context;
+  OwningOpRef<ModuleOp> module;
+  func::FuncOp func;
+  Block *body;
+  std::vector<Value> values;
+};
+
+} // namespace
+
+PYBIND11_MODULE(_dr1, m) {
+  m.doc() = "dr1 compiler bindings";
+  py::register_exception<CompileError>(m, "CompileError");
+  py::class_<Graph>(m, "Graph")
+      .def(py::init<const std::string &>(), py::arg("name") = "forward")
+      .def("add_input", &Graph::addInput, py::arg("shape"), py::arg("dtype"),
+           py::arg("name") = "")
+      .def("add_constant", &Graph::addConstant, py::arg("array"),
+           py::arg("dtype"), py::arg("name") = "")
+      .def("add_op", &Graph::addOp, py::arg("op"), py::arg("operands"),
+           py::arg("attrs") = py::dict(), py::arg("name") = "",
+           py::arg("result_shape") = py::none(),
+           py::arg("result_dtype") = py::none())
+      .def("shape", &Graph::shape)
+      .def("set_outputs", &Graph::setOutputs, py::arg("ids"),
+           py::arg("names") = std::vector<std::string>())
+      .def("text", &Graph::text)
+      .def("compile", &Graph::compile, py::arg("target") = "host",
+           py::arg("cpu") = "", py::arg("features") = "",
+           py::arg("opt_level") = 3, py::arg("name") = "model",
+           py::arg("emit") = "obj");
+}
