@@ -13,8 +13,12 @@ def PlanWorkspace : Pass<"dr1-plan-workspace", "ModuleOp"> {
     go away. The function gets `dr1.workspace_size = N`. Compiled models thus
     need no heap: the header exports N and the caller owns the memory.
 
-    This first version places buffers one after another (no reuse); lifetime
-    based reuse belongs to the memory-planning work.
+    Buffers whose lifetimes do not overlap share memory: lifetimes are
+    measured in positions of the function's top-level ops (a buffer used in
+    a loop lives for the whole loop; views and loop results extend it), and
+    offsets are assigned greedily, largest buffer first, at the lowest
+    offset free during its lifetime. The most bytes simultaneously live is
+    recorded as `dr1.workspace_lower_bound`.
 
     Before:
     ```mlir
@@ -36,6 +40,8 @@ def PlanWorkspace : Pass<"dr1-plan-workspace", "ModuleOp"> {
   let options = [
     Option<"alignment", "alignment", "int64_t", "64",
            "Alignment in bytes of every buffer in the workspace">,
+    Option<"reuse", "reuse", "bool", "true",
+           "Let buffers with disjoint lifetimes share memory">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect"];

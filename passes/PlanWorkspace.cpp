@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace mlir::dr1 {
@@ -43,18 +44,91 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
     if (walk.wasInterrupted())
       return failure();
 
-    SmallVector<int64_t> offsets;
-    int64_t size = 0;
+    // Lifetimes, in positions of the function's top-level ops: a buffer
+    // used inside a loop lives for the whole loop; views of it and loop
+    // results it flows into extend its life.
+    Block &entry = func.getBody().front();
+    DenseMap<Operation *, int64_t> position;
+    for (auto [i, op] : llvm::enumerate(entry))
+      position[&op] = i;
+    auto anchor = [&](Operation *op) {
+      while (op->getBlock() != &entry)
+        op = op->getParentOp();
+      return position.lookup(op);
+    };
+    struct Buffer {
+      memref::AllocOp alloc;
+      int64_t bytes, align, start, end, offset = 0;
+    };
+    SmallVector<Buffer> buffers;
     for (memref::AllocOp alloc : allocs) {
       MemRefType type = alloc.getType();
-      int64_t bytes = type.getNumElements() *
-                      llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-      int64_t align = std::max<int64_t>(alignment, alloc.getAlignment().value_or(1));
-      size = llvm::alignTo(size, align);
-      offsets.push_back(size);
-      size += bytes;
+      Buffer b{alloc,
+               type.getNumElements() *
+                   static_cast<int64_t>(llvm::divideCeil(type.getElementTypeBitWidth(), 8)),
+               std::max<int64_t>(alignment, alloc.getAlignment().value_or(1)),
+               anchor(alloc), anchor(alloc)};
+      SmallVector<Value> worklist{alloc.getResult()};
+      DenseSet<Value> seen;
+      while (!worklist.empty()) {
+        Value v = worklist.pop_back_val();
+        if (!seen.insert(v).second)
+          continue;
+        for (OpOperand &use : v.getUses()) {
+          Operation *user = use.getOwner();
+          b.end = std::max(b.end, anchor(user));
+          // Views alias the buffer; so do results of ops that yield it.
+          for (Value r : user->getResults())
+            if (isa<MemRefType>(r.getType()))
+              worklist.push_back(r);
+          if (user->hasTrait<OpTrait::IsTerminator>() && user->getBlock() != &entry)
+            for (Value r : user->getParentOp()->getResults())
+              if (isa<MemRefType>(r.getType()))
+                worklist.push_back(r);
+        }
+      }
+      buffers.push_back(b);
+    }
+
+    // Lower bound: the most bytes simultaneously live.
+    int64_t lowerBound = 0;
+    for (int64_t p = 0; p < static_cast<int64_t>(entry.getOperations().size()); ++p) {
+      int64_t live = 0;
+      for (const Buffer &b : buffers)
+        if (b.start <= p && p <= b.end)
+          live += b.bytes;
+      lowerBound = std::max(lowerBound, live);
+    }
+
+    // Greedy by size: largest buffers first, each at the lowest offset that
+    // does not overlap a placed buffer whose lifetime overlaps its own.
+    SmallVector<Buffer *> order;
+    for (Buffer &b : buffers)
+      order.push_back(&b);
+    llvm::stable_sort(order, [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
+    SmallVector<Buffer *> placed;
+    int64_t size = 0;
+    for (Buffer *b : order) {
+      SmallVector<std::pair<int64_t, int64_t>> busy;
+      for (Buffer *o : placed)
+        if (!reuse || (o->start <= b->end && b->start <= o->end))
+          busy.push_back({o->offset, o->offset + o->bytes});
+      llvm::sort(busy);
+      int64_t offset = 0;
+      for (auto [lo, hi] : busy) {
+        offset = llvm::alignTo(offset, b->align);
+        if (offset + b->bytes <= lo)
+          break;
+        offset = std::max(offset, hi);
+      }
+      b->offset = llvm::alignTo(offset, b->align);
+      size = std::max(size, b->offset + b->bytes);
+      placed.push_back(b);
     }
     size = llvm::alignTo(size, alignment);
+    SmallVector<int64_t> offsets;
+    for (const Buffer &b : buffers)
+      offsets.push_back(b.offset);
 
     MLIRContext *ctx = &getContext();
     auto wsType = MemRefType::get({size}, IntegerType::get(ctx, 8));
@@ -78,6 +152,8 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
     }
     func->setAttr("dr1.workspace_size",
                   IntegerAttr::get(IntegerType::get(ctx, 64), size));
+    func->setAttr("dr1.workspace_lower_bound",
+                  IntegerAttr::get(IntegerType::get(ctx, 64), lowerBound));
     return success();
   }
 };

@@ -21,6 +21,8 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/Debug.h"
@@ -88,12 +90,50 @@ MatmulTiles chooseMatmulTiles(int64_t m, int64_t n, int64_t k, int64_t lanes,
   return t;
 }
 
+/// A 2-D constant grown to `shape` with zeros, computed at compile time
+/// (weights are padded once, not on every call); null if its bytes are not
+/// at hand.
+TypedAttr padConstant(Attribute attr, RankedTensorType type,
+                      ArrayRef<int64_t> shape) {
+  Type elt = type.getElementType();
+  if (type.getRank() != 2 || !elt.isIntOrFloat() ||
+      elt.getIntOrFloatBitWidth() % 8 != 0)
+    return nullptr;
+  ArrayRef<char> raw;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (dense.isSplat())
+      return nullptr;
+    raw = dense.getRawData();
+  } else if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return nullptr;
+    raw = blob->getData();
+  } else {
+    return nullptr;
+  }
+  size_t eltBytes = elt.getIntOrFloatBitWidth() / 8;
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  if (raw.size() != static_cast<size_t>(rows * cols) * eltBytes)
+    return nullptr;
+  std::vector<char> out(shape[0] * shape[1] * eltBytes, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    std::memcpy(out.data() + r * shape[1] * eltBytes,
+                raw.data() + r * cols * eltBytes, cols * eltBytes);
+  return DenseElementsAttr::getFromRawBuffer(RankedTensorType::get(shape, elt),
+                                             out);
+}
+
 /// `v` grown to `shape` with zeros at the end of each dimension.
 Value padWithZeros(RewriterBase &b, Location loc, Value v,
                    ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(v.getType());
   if (type.getShape() == shape)
     return v;
+  Attribute attr;
+  if (matchPattern(v, m_Constant(&attr)))
+    if (TypedAttr padded = padConstant(attr, type, shape))
+      return arith::ConstantOp::create(b, loc, padded);
   Value zero = arith::ConstantOp::create(
       b, loc, b.getZeroAttr(type.getElementType()));
   Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());

@@ -2,8 +2,8 @@
 one dr1c runs), load the native code in-process and call it.
 
 Compiled shared objects are cached on disk, keyed by the graph (ops,
-shapes, weights) and the compile options, so another Python process with
-the same model reuses them instead of compiling again.
+shapes, weights), the compile options and the compiler build, so another
+Python process with the same model reuses them instead of compiling again.
 """
 import ctypes
 import hashlib
@@ -21,6 +21,21 @@ from .tensor import Tensor, no_grad
 from .tracer import CompileError, TraceContext, TracingError
 
 __version__ = "0.1.0"
+
+
+_compiler_id = None
+
+
+def _compiler_fingerprint():
+    """Identifies the compiler build: a new dr1 never reuses an old one's code."""
+    global _compiler_id
+    if _compiler_id is None:
+        h = hashlib.sha256()
+        with open(_dr1.__file__, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        _compiler_id = h.hexdigest()
+    return _compiler_id
 
 
 def cache_dir():
@@ -73,9 +88,7 @@ class _Loaded:
 
     def __init__(self, path, name, in_specs, out_specs, workspace):
         self.lib = ctypes.CDLL(path)
-        self.fn = getattr(self.lib, f"{name}_run_packed")
-        self.fn.restype = None
-        self.fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        self.fn = ctypes.cast(getattr(self.lib, f"{name}_run_packed"), ctypes.c_void_p).value
         self.in_specs, self.out_specs = in_specs, out_specs
         self.workspace_size = workspace
         self.local = threading.local()
@@ -89,11 +102,9 @@ class _Loaded:
         return ws[1]
 
     def __call__(self, arrays):
-        ins = (ctypes.c_void_p * max(1, len(arrays)))(*[a.ctypes.data for a in arrays])
-        outs_np = [np.empty(shape, dtype) for shape, dtype in self.out_specs]
-        outs = (ctypes.c_void_p * len(outs_np))(*[o.ctypes.data for o in outs_np])
-        self.fn(ins, outs, self.workspace())
-        return outs_np
+        outs = [np.empty(shape, dtype) for shape, dtype in self.out_specs]
+        _dr1.call_packed(self.fn, arrays, outs, self.workspace())
+        return outs
 
 
 def _link_shared(obj_bytes, dest):
@@ -147,7 +158,8 @@ class StaticModel:
                 shapes = ", ".join(str(tuple(a.shape)) for a in arrays)
                 raise ValueError(f"the model cannot run on inputs of shape {shapes}: {e}") from None
             raise
-        h = hashlib.sha256((key + repr(self.options) + __version__).encode()).hexdigest()[:32]
+        h = hashlib.sha256((key + repr(self.options) + __version__ +
+                            _compiler_fingerprint()).encode()).hexdigest()[:32]
         name = "m" + h[:16]
         path = os.path.join(cache_dir(), h + ".so")
         if not os.path.exists(path):
@@ -165,7 +177,9 @@ class StaticModel:
         return entry
 
     def __call__(self, *inputs):
-        arrays = [np.ascontiguousarray(_as_array(x)) for x in inputs]
+        arrays = [x.data if isinstance(x, Tensor) and x.data is not None and
+                  x.data.flags.c_contiguous else np.ascontiguousarray(_as_array(x))
+                  for x in inputs]
         loaded, single = self._entry(arrays)
         outs = [Tensor._wrap(o) for o in loaded(arrays)]
         return outs[0] if single else tuple(outs)

@@ -303,8 +303,30 @@ private:
 
 } // namespace
 
+/// Calls a compiled model's NAME_run_packed: the per-call path of
+/// dr1.optimize, kept in C++ so that small models are not dominated by
+/// Python overhead. Arrays must be C-contiguous with the compiled shapes
+/// (checked by the caller).
+void callPacked(uintptr_t fn, const py::list &inputs, const py::list &outputs,
+                uintptr_t workspace) {
+  constexpr size_t kMax = 256;
+  if (inputs.size() > kMax || outputs.size() > kMax)
+    throw py::value_error("too many model inputs or outputs");
+  const void *in[kMax];
+  void *out[kMax];
+  for (size_t i = 0; i < inputs.size(); ++i)
+    in[i] = inputs[i].cast<py::array>().data();
+  for (size_t i = 0; i < outputs.size(); ++i)
+    out[i] = outputs[i].cast<py::array>().mutable_data();
+  auto run = reinterpret_cast<void (*)(const void *const *, void *const *, void *)>(fn);
+  py::gil_scoped_release release;
+  run(in, out, reinterpret_cast<void *>(workspace));
+}
+
 PYBIND11_MODULE(_dr1, m) {
   m.doc() = "dr1 compiler bindings";
+  m.def("call_packed", &callPacked, py::arg("fn"), py::arg("inputs"),
+        py::arg("outputs"), py::arg("workspace"));
   py::register_exception<CompileError>(m, "CompileError");
   py::class_<Graph>(m, "Graph")
       .def(py::init<const std::string &>(), py::arg("name") = "forward")

@@ -1,23 +1,52 @@
 // RUN: dr1-opt %s --dr1-plan-workspace -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: dr1-opt %s --dr1-plan-workspace=reuse=false -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NOREUSE
 
-// Buffers go one after another at 64-byte aligned offsets of a trailing
-// workspace argument; deallocations disappear.
-// CHECK-LABEL: func @two_buffers
+// Buffers live at the same time get disjoint 64-byte aligned ranges of a
+// trailing workspace argument, largest first; deallocations disappear.
+// CHECK-LABEL: func @overlapping
 // CHECK-SAME: (%[[A:.*]]: memref<4xf32>, %[[WS:.*]]: memref<192xi8> {dr1.workspace})
-// CHECK-SAME: attributes {dr1.workspace_size = 192 : i64}
+// CHECK-SAME: attributes {dr1.workspace_lower_bound = 116 : i64, dr1.workspace_size = 192 : i64}
+// CHECK: %[[C128:.*]] = arith.constant 128 : index
+// CHECK: %[[V0:.*]] = memref.view %[[WS]][%[[C128]]][] : memref<192xi8> to memref<4xf32>
 // CHECK: %[[C0:.*]] = arith.constant 0 : index
-// CHECK: %[[V0:.*]] = memref.view %[[WS]][%[[C0]]][] : memref<192xi8> to memref<4xf32>
-// CHECK: %[[C64:.*]] = arith.constant 64 : index
-// CHECK: %[[V1:.*]] = memref.view %[[WS]][%[[C64]]][] : memref<192xi8> to memref<100xi8>
+// CHECK: %[[V1:.*]] = memref.view %[[WS]][%[[C0]]][] : memref<192xi8> to memref<100xi8>
 // CHECK: memref.copy %[[A]], %[[V0]]
 // CHECK-NOT: memref.alloc
 // CHECK-NOT: memref.dealloc
-func.func @two_buffers(%a: memref<4xf32>) {
+func.func @overlapping(%a: memref<4xf32>) {
   %0 = memref.alloc() : memref<4xf32>
   %1 = memref.alloc() {alignment = 64 : i64} : memref<100xi8>
   memref.copy %a, %0 : memref<4xf32> to memref<4xf32>
   memref.dealloc %0 : memref<4xf32>
   memref.dealloc %1 : memref<100xi8>
+  return
+}
+
+// -----
+
+// A buffer dead before another is born shares its memory; one still read
+// through a view after the other is born does not.
+// CHECK-LABEL: func @reuse
+// CHECK-SAME: dr1.workspace_lower_bound = 128 : i64, dr1.workspace_size = 128 : i64
+// CHECK: %[[O0:.*]] = arith.constant 0 : index
+// CHECK: memref.view %{{.*}}[%[[O0]]][] : memref<128xi8> to memref<16xf32>
+// CHECK: %[[O64:.*]] = arith.constant 64 : index
+// CHECK: memref.view %{{.*}}[%[[O64]]][] : memref<128xi8> to memref<16xf32>
+// CHECK: %[[O0B:.*]] = arith.constant 0 : index
+// CHECK: memref.view %{{.*}}[%[[O0B]]][] : memref<128xi8> to memref<16xf32>
+// NOREUSE-LABEL: func @reuse
+// NOREUSE-SAME: dr1.workspace_size = 192 : i64
+func.func @reuse(%a: memref<16xf32>, %out: memref<16xf32>) {
+  %0 = memref.alloc() : memref<16xf32>
+  memref.copy %a, %0 : memref<16xf32> to memref<16xf32>
+  %v = memref.subview %0[0] [8] [1] : memref<16xf32> to memref<8xf32, strided<[1]>>
+  %1 = memref.alloc() : memref<16xf32>
+  memref.copy %a, %1 : memref<16xf32> to memref<16xf32>
+  %s = memref.subview %out[0] [8] [1] : memref<16xf32> to memref<8xf32, strided<[1]>>
+  memref.copy %v, %s : memref<8xf32, strided<[1]>> to memref<8xf32, strided<[1]>>
+  memref.copy %1, %out : memref<16xf32> to memref<16xf32>
+  %2 = memref.alloc() : memref<16xf32>
+  memref.copy %a, %2 : memref<16xf32> to memref<16xf32>
   return
 }
 
