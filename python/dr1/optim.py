@@ -19,7 +19,8 @@ class Optimizer:
     def step(self):
         for p, st in zip(self.params, self.state):
             if p.grad is not None:
-                self._update(p, p.grad.astype(p.data.dtype, copy=False), st)
+                g = p.grad.data if hasattr(p.grad, "data") else np.asarray(p.grad)
+                self._update(p, g.astype(p.data.dtype, copy=False), st)
 
     def _update(self, p, g, st):
         raise NotImplementedError

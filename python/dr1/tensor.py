@@ -143,6 +143,10 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
+    def __array__(self, dtype=None, copy=None):
+        self._concrete("conversion to a numpy array")
+        return self.data if dtype is None else self.data.astype(dtype)
+
     # -- autograd -----------------------------------------------------------
     def backward(self, grad=None):
         """Accumulates d(self)/d(leaf) into every leaf's ``.grad``."""
@@ -174,7 +178,7 @@ class Tensor:
             if g is None:
                 continue
             if node._backward is None:  # a leaf
-                node.grad = g.copy() if node.grad is None else node.grad + g
+                node.grad = Tensor._wrap(g.copy() if node.grad is None else node.grad.data + g)
                 continue
             for p, pg in zip(node._parents, node._backward(g)):
                 if pg is None or not p.requires_grad:
