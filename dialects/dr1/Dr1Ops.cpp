@@ -6,6 +6,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
 
@@ -563,6 +564,41 @@ DR1_BINARY_INFER(MaxOp, "max")
 DR1_BINARY_INFER(MinOp, "min")
 #undef DR1_BINARY_INFER
 
+#define DR1_COMPARE_INFER(OP, NAME)                                            \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                        \
+                                     std::optional<Location> loc,             \
+                                     Adaptor adaptor,                         \
+                                     SmallVectorImpl<Type> &types) {          \
+    if (failed(inferBinary(loc, NAME, adaptor.getLhs(), adaptor.getRhs(),     \
+                           types)))                                           \
+      return failure();                                                       \
+    types.back() = RankedTensorType::get(                                     \
+        cast<RankedTensorType>(types.back()).getShape(),                      \
+        IntegerType::get(ctx, 1));                                            \
+    return success();                                                         \
+  }
+DR1_COMPARE_INFER(EqualOp, "equal")
+DR1_COMPARE_INFER(LessOp, "less")
+DR1_COMPARE_INFER(GreaterOp, "greater")
+#undef DR1_COMPARE_INFER
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  if (failed(inferBinary(loc, "where", adaptor.getLhs(), adaptor.getRhs(), types)))
+    return failure();
+  auto c = cast<RankedTensorType>(adaptor.getCondition().getType());
+  auto shape = broadcastShapes(cast<RankedTensorType>(types.back()).getShape(),
+                               c.getShape());
+  if (failed(shape))
+    return fail(loc, "where condition shape " + shapeStr(c.getShape()) +
+                         " does not broadcast with the values' " +
+                         shapeStr(cast<RankedTensorType>(types.back()).getShape()));
+  types.back() = RankedTensorType::get(
+      *shape, cast<RankedTensorType>(types.back()).getElementType());
+  return success();
+}
+
 /// True if `attr` is a splat constant equal to `value`.
 static bool isSplatOf(Attribute attr, double value) {
   auto splat = dyn_cast_or_null<SplatElementsAttr>(attr);
@@ -912,6 +948,55 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   llvm::append_range(shape, data.getShape().drop_front(*axis + 1));
   types.push_back(tensorOf(shape, data.getElementType()));
   return success();
+}
+
+FailureOr<Value> mlir::dr1::buildOp(OpBuilder &b, Location loc, StringRef name,
+                                    ArrayRef<Value> operands,
+                                    ArrayRef<NamedAttribute> attributes,
+                                    Type resultType) {
+  MLIRContext *ctx = b.getContext();
+  std::string full = ("dr1." + name).str();
+  std::optional<RegisteredOperationName> info =
+      RegisteredOperationName::lookup(full, ctx);
+  if (!info)
+    return emitError(loc, "dr1 has no op '") << name << "'";
+  SmallVector<Value> values;
+  SmallVector<int32_t> segments;
+  for (Value v : operands) {
+    segments.push_back(v ? 1 : 0);
+    if (v)
+      values.push_back(v);
+  }
+  OperationState state(loc, full);
+  state.addOperands(values);
+  state.addAttributes(attributes);
+  if (info->hasTrait<OpTrait::AttrSizedOperandSegments>())
+    state.addAttribute("operandSegmentSizes",
+                       DenseI32ArrayAttr::get(ctx, segments));
+  // A placeholder result type, replaced below.
+  state.addTypes(NoneType::get(ctx));
+  Operation *op = Operation::create(state);
+  if (auto infer = dyn_cast<InferTypeOpInterface>(op)) {
+    SmallVector<Type> types;
+    if (failed(infer.inferReturnTypes(ctx, loc, op->getOperands(),
+                                      op->getDiscardableAttrDictionary(),
+                                      op->getPropertiesStorage(),
+                                      op->getRegions(), types))) {
+      op->destroy();
+      return failure();
+    }
+    resultType = types.front();
+  } else if (!resultType) {
+    op->destroy();
+    return emitError(loc, "dr1.") << name << " needs an explicit result type";
+  }
+  op->getResult(0).setType(resultType);
+  b.insert(op);
+  if (failed(verify(op))) {
+    op->erase();
+    return failure();
+  }
+  return op->getResult(0);
 }
 
 #define GET_OP_CLASSES

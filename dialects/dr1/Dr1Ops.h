@@ -30,6 +30,17 @@ int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
 ElementsAttr transposeElements(ElementsAttr attr, ArrayRef<int64_t> perm);
 /// The same elements under a new shape; null if the data is not at hand.
 ElementsAttr reshapeElements(ElementsAttr attr, ArrayRef<int64_t> shape);
+
+/// Creates `dr1.<name>` at the builder's insertion point. Null entries of
+/// `operands` are absent optional operands. The result type comes from the
+/// op's type inference, or is `resultType` for ops without it (reshape,
+/// cast). Unlike the ODS builders, invalid operands are not fatal: the error
+/// goes to the diagnostic handler and nothing is created. For frontends
+/// (ONNX importer, Python tracer) that build ops from untrusted input.
+FailureOr<Value> buildOp(OpBuilder &b, Location loc, StringRef name,
+                         ArrayRef<Value> operands,
+                         ArrayRef<NamedAttribute> attributes,
+                         Type resultType = {});
 } // namespace mlir::dr1
 
 #define GET_OP_CLASSES

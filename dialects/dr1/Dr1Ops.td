@@ -341,6 +341,30 @@ def Dr1_MinOp : Dr1_BinaryOp<"min", Dr1_NumericTensor, [Commutative]> {
   let summary = "min(lhs, rhs)";
 }
 
+class Dr1_CompareOp<string mnemonic> : Dr1_Op<mnemonic, [Pure, Dr1_Elementwise,
+                                                         InferTypeOpAdaptor]> {
+  let description = [{
+    Elementwise comparison with numpy broadcasting; the result is `i1`.
+  }];
+  let arguments = (ins Dr1_NumericTensor:$lhs, Dr1_NumericTensor:$rhs);
+  let results = (outs RankedTensorOf<[I1]>:$output);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Dr1_EqualOp : Dr1_CompareOp<"equal"> { let summary = "lhs == rhs"; }
+def Dr1_LessOp : Dr1_CompareOp<"less"> { let summary = "lhs < rhs"; }
+def Dr1_GreaterOp : Dr1_CompareOp<"greater"> { let summary = "lhs > rhs"; }
+
+def Dr1_WhereOp : Dr1_Op<"where", [Pure, Dr1_Elementwise, InferTypeOpAdaptor]> {
+  let summary = "condition ? lhs : rhs, elementwise with numpy broadcasting";
+  let arguments = (ins RankedTensorOf<[I1]>:$condition, Dr1_AnyTensor:$lhs,
+                   Dr1_AnyTensor:$rhs);
+  let results = (outs Dr1_AnyTensor:$output);
+  let assemblyFormat = "$condition `,` $lhs `,` $rhs attr-dict `:` "
+                       "functional-type(operands, results)";
+}
+
 def Dr1_CastOp : Dr1_Op<"cast", [Pure, Dr1_Elementwise]> {
   let summary = "Element type conversion";
   let description = [{

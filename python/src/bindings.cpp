@@ -4,11 +4,12 @@
 // passes operands and plain attribute values; result types come from the
 // op's own type inference (no shape logic in Python). Constants arrive as
 // numpy buffers and become dense_resource blobs: weights are never printed
-// as decimals. compile() runs dr1::compile, the one pipeline.
+// as decimals. compile() runs ::dr1::compile, the one pipeline.
 //
 //===----------------------------------------------------------------------===//
 #include "dr1/Compiler/Compiler.h"
 #include "dr1/Compiler/Registration.h"
+#include "dr1/Dr1Ops.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -84,7 +85,7 @@ class Graph {
 public:
   explicit Graph(const std::string &name)
       : context(std::make_unique<MLIRContext>(MLIRContext::Threading::DISABLED)) {
-    dr1::registerDialects(*context);
+    ::dr1::registerDialects(*context);
     context->loadAllAvailableDialects();
     OpBuilder b(context.get());
     module = ModuleOp::create(b.getUnknownLoc());
@@ -138,58 +139,24 @@ public:
             std::optional<std::vector<int64_t>> resultShape,
             std::optional<std::string> resultDtype) {
     DiagnosticCollector diags(*context);
-    std::string full = "dr1." + opName;
-    std::optional<RegisteredOperationName> opInfo =
-        RegisteredOperationName::lookup(full, context.get());
-    if (!opInfo)
-      throw py::value_error("dr1 has no op '" + opName + "'");
     SmallVector<Value> values;
-    SmallVector<int32_t> segments;
-    for (const py::object &o : operands) {
-      if (o.is_none()) {
-        segments.push_back(0);
-        continue;
-      }
-      values.push_back(value(o.cast<int>()));
-      segments.push_back(1);
-    }
-    OperationState state(loc(name), full);
-    state.addOperands(values);
+    for (const py::object &o : operands)
+      values.push_back(o.is_none() ? Value() : value(o.cast<int>()));
+    SmallVector<NamedAttribute> attributes;
     for (auto item : attrs)
-      state.addAttribute(item.first.cast<std::string>(),
-                         toAttribute(item.second));
-    if (opInfo->hasTrait<OpTrait::AttrSizedOperandSegments>())
-      state.addAttribute("operandSegmentSizes",
-                         DenseI32ArrayAttr::get(context.get(), segments));
-    // A placeholder result type, replaced by the inferred one.
-    state.addTypes(NoneType::get(context.get()));
-    Operation *op = Operation::create(state);
+      attributes.push_back(NamedAttribute(
+          StringAttr::get(context.get(), item.first.cast<std::string>()),
+          toAttribute(item.second)));
     Type resultType;
-    if (auto infer = dyn_cast<InferTypeOpInterface>(op)) {
-      SmallVector<Type> types;
-      if (failed(infer.inferReturnTypes(
-              context.get(), op->getLoc(), op->getOperands(),
-              op->getDiscardableAttrDictionary(), op->getPropertiesStorage(),
-              op->getRegions(), types))) {
-        op->destroy();
-        throw CompileError(diags.take());
-      }
-      resultType = types.front();
-    } else {
-      if (!resultShape || !resultDtype) {
-        op->destroy();
-        throw py::value_error("dr1." + opName + " needs an explicit result type");
-      }
+    if (resultShape && resultDtype)
       resultType = RankedTensorType::get(
           *resultShape, elementTypeFor(context.get(), *resultDtype));
-    }
-    op->getResult(0).setType(resultType);
-    body->push_back(op);
-    if (failed(verify(op))) {
-      op->erase();
+    OpBuilder b = builder();
+    FailureOr<Value> result =
+        mlir::dr1::buildOp(b, loc(name), opName, values, attributes, resultType);
+    if (failed(result))
       throw CompileError(diags.take());
-    }
-    return push(op->getResult(0));
+    return push(*result);
   }
 
   std::vector<int64_t> shape(int id) {
@@ -227,29 +194,29 @@ public:
                     const std::string &features, unsigned optLevel,
                     const std::string &name, const std::string &emit) {
     DiagnosticCollector diags(*context);
-    dr1::CompileOptions options;
+    ::dr1::CompileOptions options;
     options.target = target;
     options.cpu = cpu;
     options.features = features;
     options.optLevel = optLevel;
     options.name = name;
     if (emit == "obj")
-      options.emit = dr1::EmitKind::Object;
+      options.emit = ::dr1::EmitKind::Object;
     else if (emit == "asm")
-      options.emit = dr1::EmitKind::Asm;
+      options.emit = ::dr1::EmitKind::Asm;
     else if (emit == "llvm")
-      options.emit = dr1::EmitKind::LLVMIR;
+      options.emit = ::dr1::EmitKind::LLVMIR;
     else if (emit == "linalg")
-      options.emit = dr1::EmitKind::Linalg;
+      options.emit = ::dr1::EmitKind::Linalg;
     else if (emit == "mlir")
-      options.emit = dr1::EmitKind::MLIR;
+      options.emit = ::dr1::EmitKind::MLIR;
     else
       throw py::value_error("unknown emit kind '" + emit + "'");
     OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
-    FailureOr<dr1::Artifact> art;
+    FailureOr<::dr1::Artifact> art;
     {
       py::gil_scoped_release release;
-      art = dr1::compile(*copy, options);
+      art = ::dr1::compile(*copy, options);
     }
     if (failed(art))
       throw CompileError(diags.take());

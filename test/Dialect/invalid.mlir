@@ -404,3 +404,21 @@ func.func @case51(%t: tensor<10x4xf32>, %i: tensor<3xf32>) {
   %0 = dr1.gather %t, %i : (tensor<10x4xf32>, tensor<3xf32>) -> tensor<3x4xf32>
   return
 }
+
+// -----
+
+func.func @where_condition(%c: tensor<3xi1>, %a: tensor<4xf32>) {
+  // expected-error @+2 {{where condition shape [3] does not broadcast with the values' [4]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.where %c, %a, %a : (tensor<3xi1>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @compare_types(%a: tensor<4xf32>, %b: tensor<4xi32>) {
+  // expected-error @+2 {{less operands have different element types f32 and i32}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.less %a, %b : (tensor<4xf32>, tensor<4xi32>) -> tensor<4xi1>
+  return
+}

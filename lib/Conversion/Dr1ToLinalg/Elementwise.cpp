@@ -131,6 +131,46 @@ struct BinaryToGeneric : OpRewritePattern<OpTy> {
   }
 };
 
+template <typename OpTy>
+struct CompareToGeneric : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    Value r = buildElementwise(
+        rewriter, op.getLoc(), op->getOperands(), op.getType(),
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          Value x = args[0], y = args[1];
+          bool f = isa<FloatType>(x.getType());
+          if constexpr (std::is_same_v<OpTy, EqualOp>)
+            return f ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x, y)
+                     : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
+          else if constexpr (std::is_same_v<OpTy, LessOp>)
+            return f ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, y)
+                     : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+          else
+            return f ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, y)
+                     : (Value)arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, x, y);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct WhereToGeneric : OpRewritePattern<WhereOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(WhereOp op, PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    Value r = buildElementwise(rewriter, op.getLoc(), op->getOperands(), op.getType(),
+                               [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                                 return arith::SelectOp::create(b, loc, a[0], a[1], a[2]);
+                               });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
 struct CastToGeneric : OpRewritePattern<CastOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(CastOp op, PatternRewriter &rewriter) const override {
@@ -164,5 +204,6 @@ void mlir::dr1::populateElementwisePatterns(RewritePatternSet &patterns) {
                BinaryToGeneric<MulOp>, BinaryToGeneric<DivOp>,
                BinaryToGeneric<PowOp>, BinaryToGeneric<MaxOp>,
                BinaryToGeneric<MinOp>>(ctx);
-  patterns.add<CastToGeneric>(ctx);
+  patterns.add<CastToGeneric, CompareToGeneric<EqualOp>, CompareToGeneric<LessOp>,
+               CompareToGeneric<GreaterOp>, WhereToGeneric>(ctx);
 }

@@ -82,6 +82,19 @@ func.func @casts(%x: tensor<4xf32>, %i: tensor<4xi64>) -> (tensor<4xi32>, tensor
 
 // -----
 
+// CHECK-LABEL: func @compare_select
+// CHECK: arith.cmpf olt, %{{.*}}, %{{.*}} : f32
+// CHECK: arith.cmpi eq, %{{.*}}, %{{.*}} : i64
+// CHECK: arith.select %{{.*}}, %{{.*}}, %{{.*}} : f32
+func.func @compare_select(%x: tensor<4xf32>, %y: tensor<4xf32>, %i: tensor<4xi64>) -> (tensor<4xi1>, tensor<4xf32>) {
+  %0 = dr1.less %x, %y : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+  %1 = dr1.equal %i, %i : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi1>
+  %2 = dr1.where %0, %x, %y : (tensor<4xi1>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %1, %2 : tensor<4xi1>, tensor<4xf32>
+}
+
+// -----
+
 // Dynamic shapes are reported at the op, not crashed on.
 func.func @dynamic(%x: tensor<?xf32>) -> tensor<?xf32> {
   // expected-error @+2 {{dynamic shapes are not supported yet}}
