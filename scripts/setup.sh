@@ -6,12 +6,14 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   cmake ninja-build ccache g++ pkg-config zlib1g-dev libzstd-dev libxml2-dev libffi-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22 libomp-22-dev
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross libopenblas-dev file
 )
 # import name=pip name
 PIP_PACKAGES=(numpy=numpy pytest=pytest scikit_build_core=scikit-build-core
-              pybind11=pybind11 sklearn=scikit-learn)
+              pybind11=pybind11 sklearn=scikit-learn onnx=onnx==1.23.2
+              onnxruntime=onnxruntime==1.32.0)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -178,7 +178,7 @@ class StaticModel:
 
     def __call__(self, *inputs):
         arrays = [x.data if isinstance(x, Tensor) and x.data is not None and
-                  x.data.flags.c_contiguous else np.ascontiguousarray(_as_array(x))
+                  x.data.flags.c_contiguous else np.asarray(_as_array(x), order="C")
                   for x in inputs]
         loaded, single = self._entry(arrays)
         outs = [Tensor._wrap(o) for o in loaded(arrays)]
@@ -186,6 +186,15 @@ class StaticModel:
 
     def forward(self, *inputs):
         return self(*inputs)
+
+
+class _TensorInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
+                ("shape", ctypes.POINTER(ctypes.c_int64)), ("size_bytes", ctypes.c_uint64)]
+
+
+_DTYPE_CODES = {0: np.float32, 1: np.float64, 2: np.float16, 4: np.int64, 5: np.int32,
+                6: np.int16, 7: np.int8, 8: np.uint8, 9: np.bool_}
 
 
 class _InfoStruct(ctypes.Structure):
@@ -196,12 +205,99 @@ class _InfoStruct(ctypes.Structure):
                 ("workspace_align", ctypes.c_uint64), ("run", ctypes.c_void_p)]
 
 
-def _workspace_size(path, name):
+def _model_info(path, name):
+    """(workspace size, input specs, output specs) from NAME_info."""
     lib = ctypes.CDLL(path)
     info = _InfoStruct.in_dll(lib, f"{name}_info")
     if info.abi_version != 1:
         raise CompileError(f"{path}: model ABI version {info.abi_version} is not supported")
-    return int(info.workspace_size)
+
+    def specs(ptr, count):
+        arr = ctypes.cast(ptr, ctypes.POINTER(_TensorInfo))
+        out = []
+        for i in range(count):
+            t = arr[i]
+            shape = tuple(t.shape[d] for d in range(t.rank))
+            if t.dtype not in _DTYPE_CODES:
+                raise CompileError(f"tensor '{t.name.decode()}' has an element type numpy "
+                                   "cannot hold (bfloat16); call it from C instead")
+            out.append((t.name.decode(), shape, np.dtype(_DTYPE_CODES[t.dtype])))
+        return out
+    return (int(info.workspace_size), specs(info.inputs, info.num_inputs),
+            specs(info.outputs, info.num_outputs))
+
+
+def _workspace_size(path, name):
+    return _model_info(path, name)[0]
+
+
+class OnnxModel:
+    """A compiled ONNX model: numpy arrays in (in graph-input order, or by
+    name), numpy arrays out (a list, in graph-output order)."""
+
+    def __init__(self, path, target="host", cpu="", features="", opt_level=3,
+                 input_shapes=None, constant_inputs=None):
+        self.path = os.path.abspath(path)
+        if not os.path.exists(self.path):
+            raise FileNotFoundError(f"no such ONNX file: {path}")
+        h = hashlib.sha256()
+        with open(self.path, "rb") as f:
+            h.update(f.read())
+        d = os.path.dirname(self.path)
+        for entry in sorted(os.listdir(d)):  # external data beside the model
+            st = os.stat(os.path.join(d, entry))
+            h.update(f"{entry}:{st.st_size}:{st.st_mtime_ns}".encode())
+        constant_inputs = {k: np.asarray(v) for k, v in (constant_inputs or {}).items()}
+        options = (target, cpu, features, int(opt_level), sorted((input_shapes or {}).items()),
+                   sorted((k, v.shape, v.tobytes()) for k, v in constant_inputs.items()))
+        h.update((repr(options) + __version__ + _compiler_fingerprint()).encode())
+        key = h.hexdigest()[:32]
+        name = "m" + key[:16]
+        so = os.path.join(cache_dir(), key + ".so")
+        self.compiled = False
+        if not os.path.exists(so):
+            try:
+                obj, _header, _ws = _dr1.compile_onnx(
+                    self.path, target=target, cpu=cpu, features=features, opt_level=opt_level,
+                    name=name, emit="obj",
+                    input_shapes={k: list(v) for k, v in (input_shapes or {}).items()},
+                    constant_inputs=constant_inputs)
+            except _dr1.CompileError as e:
+                raise CompileError(str(e)) from None
+            _link_shared(obj, so)
+            self.compiled = True
+        ws, self.inputs, self.outputs = _model_info(so, name)
+        self._loaded = _Loaded(so, name, None, [(s, d) for _, s, d in self.outputs], ws)
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            if args:
+                raise ValueError("pass inputs either by position or by name")
+            missing = [n for n, _, _ in self.inputs if n not in kwargs]
+            if missing:
+                raise ValueError(f"missing inputs: {missing}")
+            args = [kwargs[n] for n, _, _ in self.inputs]
+        if len(args) != len(self.inputs):
+            raise ValueError(f"the model takes {len(self.inputs)} inputs, got {len(args)}")
+        arrays = []
+        for (name, shape, dtype), a in zip(self.inputs, args):
+            a = np.asarray(_as_array(a), order="C")
+            if a.shape != shape:
+                raise ValueError(f"input '{name}': expected shape {shape}, got {a.shape}")
+            if a.dtype != dtype:
+                raise ValueError(f"input '{name}': expected dtype {dtype.name}, got {a.dtype.name}")
+            arrays.append(a)
+        return self._loaded(arrays)
+
+
+def from_onnx(path, target="host", cpu="", features="", opt_level=3, input_shapes=None,
+              constant_inputs=None):
+    """Compiles an ONNX file with dr1 and returns a callable (numpy in and out).
+
+    input_shapes: {name: shape} for inputs with symbolic dimensions.
+    constant_inputs: {name: array} inputs to specialise on (compile-time values).
+    """
+    return OnnxModel(path, target, cpu, features, opt_level, input_shapes, constant_inputs)
 
 
 class Artifact:
@@ -223,6 +319,20 @@ def optimize(model, method="static", example_inputs=None, target="host", output=
     With `output='model.o'` (and `example_inputs`), writes an object file and
     its header for `target` (e.g. 'aarch64') instead of loading it.
     """
+    if isinstance(model, (str, os.PathLike)):
+        if method != "static":
+            raise ValueError("ONNX files are compiled statically")
+        if output is not None:
+            base = os.path.splitext(os.path.basename(output))[0]
+            sym = name or "".join(c if c.isalnum() or c == "_" else "_" for c in base)
+            try:
+                obj, header, ws = _dr1.compile_onnx(os.fspath(model), target=target, cpu=cpu,
+                                                    features=features, opt_level=opt_level,
+                                                    name=sym, emit="obj")
+            except _dr1.CompileError as e:
+                raise CompileError(str(e)) from None
+            return _write_artifact(output, obj, header, ws)
+        return from_onnx(model, target, cpu, features, opt_level)
     if method == "dynamic":
         return model
     if method != "static":
@@ -235,13 +345,17 @@ def optimize(model, method="static", example_inputs=None, target="host", output=
     if example_inputs is None:
         raise ValueError("writing an object file needs example_inputs (their shapes and "
                          "dtypes become the compiled signature)")
-    arrays = [np.ascontiguousarray(_as_array(x)) for x in example_inputs]
+    arrays = [np.asarray(_as_array(x), order="C") for x in example_inputs]
     ctx, _outs, _single, _key = _trace(model, arrays, static._names())
     base = os.path.splitext(os.path.basename(output))[0]
     sym = name or "".join(c if c.isalnum() or c == "_" else "_" for c in base)
     if not sym or sym[0].isdigit():
         sym = "model_" + sym
     obj, header, ws = _compile(ctx, sym, target, cpu, features, opt_level)
+    return _write_artifact(output, obj, header, ws)
+
+
+def _write_artifact(output, obj, header, ws):
     header_path = os.path.splitext(output)[0] + ".h"
     for path, data, mode in ((output, obj, "wb"), (header_path, header, "w")):
         tmp = path + ".tmp"

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dr1/Compiler/Compiler.h"
+#include "dr1/Compiler/OnnxImport.h"
 #include "dr1/Compiler/Registration.h"
 #include "dr1/Dr1Ops.h"
 
@@ -30,6 +31,8 @@
 namespace py = pybind11;
 using namespace mlir;
 
+::dr1::EmitKind emitKind(const std::string &emit);
+
 namespace {
 
 /// Raised for compile errors; Python maps it to dr1.CompileError.
@@ -46,7 +49,14 @@ struct DiagnosticCollector {
               messages += "\n";
             std::string loc;
             llvm::raw_string_ostream os(loc);
-            os << d.getLocation();
+            Location l = d.getLocation();
+            if (auto nl = dyn_cast<NameLoc>(l))
+              l = nl.getChildLoc();
+            if (auto fl = dyn_cast<FileLineColLoc>(l))
+              os << fl.getFilename().str()
+                 << (fl.getLine() ? ":" + std::to_string(fl.getLine()) : "");
+            else
+              os << l;
             messages += loc + ": " + d.str();
           }
           return success();
@@ -200,18 +210,7 @@ public:
     options.features = features;
     options.optLevel = optLevel;
     options.name = name;
-    if (emit == "obj")
-      options.emit = ::dr1::EmitKind::Object;
-    else if (emit == "asm")
-      options.emit = ::dr1::EmitKind::Asm;
-    else if (emit == "llvm")
-      options.emit = ::dr1::EmitKind::LLVMIR;
-    else if (emit == "linalg")
-      options.emit = ::dr1::EmitKind::Linalg;
-    else if (emit == "mlir")
-      options.emit = ::dr1::EmitKind::MLIR;
-    else
-      throw py::value_error("unknown emit kind '" + emit + "'");
+    options.emit = emitKind(emit);
     OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
     FailureOr<::dr1::Artifact> art;
     {
@@ -270,6 +269,62 @@ private:
 
 } // namespace
 
+::dr1::EmitKind emitKind(const std::string &emit) {
+  if (emit == "obj")
+    return ::dr1::EmitKind::Object;
+  if (emit == "asm")
+    return ::dr1::EmitKind::Asm;
+  if (emit == "llvm")
+    return ::dr1::EmitKind::LLVMIR;
+  if (emit == "linalg")
+    return ::dr1::EmitKind::Linalg;
+  if (emit == "mlir")
+    return ::dr1::EmitKind::MLIR;
+  throw py::value_error("unknown emit kind '" + emit + "'");
+}
+
+/// Imports an ONNX file and compiles it: (output bytes, header, workspace).
+py::tuple compileOnnx(const std::string &path, const std::string &target,
+                      const std::string &cpu, const std::string &features,
+                      unsigned optLevel, const std::string &name,
+                      const std::string &emit,
+                      const std::map<std::string, std::vector<int64_t>> &shapes,
+                      const std::map<std::string, py::array> &constants) {
+  MLIRContext context(MLIRContext::Threading::DISABLED);
+  ::dr1::registerDialects(context);
+  DiagnosticCollector diags(context);
+  ::dr1::CompileOptions options;
+  options.target = target;
+  options.cpu = cpu;
+  options.features = features;
+  options.optLevel = optLevel;
+  options.name = name;
+  options.emit = emitKind(emit);
+  ::dr1::OnnxImportOptions importOptions;
+  importOptions.inputShapes = shapes;
+  for (const auto &[name, array] : constants) {
+    py::array_t<double> a = py::array_t<double>::ensure(array);
+    if (!a)
+      throw py::value_error("constant input '" + name + "' is not numeric");
+    ::dr1::OnnxImportOptions::Constant c;
+    c.shape.assign(a.shape(), a.shape() + a.ndim());
+    c.values.assign(a.data(), a.data() + a.size());
+    importOptions.constantInputs[name] = c;
+  }
+  FailureOr<::dr1::Artifact> art;
+  {
+    py::gil_scoped_release release;
+    OwningOpRef<ModuleOp> module = ::dr1::importOnnxFile(context, path, importOptions);
+    if (module)
+      art = ::dr1::compile(*module, options);
+    else
+      art = failure();
+  }
+  if (failed(art))
+    throw CompileError(diags.take());
+  return py::make_tuple(py::bytes(art->output), art->header, art->workspaceSize);
+}
+
 /// Calls a compiled model's NAME_run_packed: the per-call path of
 /// dr1.optimize, kept in C++ so that small models are not dominated by
 /// Python overhead. Arrays must be C-contiguous with the compiled shapes
@@ -292,6 +347,12 @@ void callPacked(uintptr_t fn, const py::list &inputs, const py::list &outputs,
 
 PYBIND11_MODULE(_dr1, m) {
   m.doc() = "dr1 compiler bindings";
+  m.def("compile_onnx", &compileOnnx, py::arg("path"), py::arg("target") = "host",
+        py::arg("cpu") = "", py::arg("features") = "", py::arg("opt_level") = 3,
+        py::arg("name") = "model", py::arg("emit") = "obj",
+        py::arg("input_shapes") = std::map<std::string, std::vector<int64_t>>(),
+        py::arg("constant_inputs") = std::map<std::string, py::array>());
+  m.def("supported_onnx_ops", &::dr1::supportedOnnxOps);
   m.def("call_packed", &callPacked, py::arg("fn"), py::arg("inputs"),
         py::arg("outputs"), py::arg("workspace"));
   py::register_exception<CompileError>(m, "CompileError");

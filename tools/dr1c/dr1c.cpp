@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dr1/Compiler/Compiler.h"
+#include "dr1/Compiler/OnnxImport.h"
 #include "dr1/Compiler/Registration.h"
 
 #include "mlir/IR/AsmState.h"
@@ -30,7 +31,7 @@ using namespace llvm;
 
 static cl::OptionCategory dr1Category("dr1c options");
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir|model.onnx>"),
                                       cl::Required, cl::cat(dr1Category));
 static cl::opt<std::string>
     outputFile("o",
@@ -69,6 +70,12 @@ static cl::opt<std::string>
                        "or @forward / @main)"),
               cl::cat(dr1Category));
 
+static cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("Static shape for an ONNX input with symbolic dimensions, e.g. "
+             "--input-shape=x:1x3x224x224 (repeatable)"),
+    cl::value_desc("name:d0xd1x..."), cl::cat(dr1Category));
+
 namespace {
 
 [[noreturn]] void fatal(const Twine &msg) {
@@ -77,10 +84,13 @@ namespace {
 }
 
 std::string locationPrefix(mlir::Location loc) {
-  if (auto fl = dyn_cast<mlir::FileLineColLoc>(loc))
+  if (auto fl = dyn_cast<mlir::FileLineColLoc>(loc)) {
+    if (fl.getLine() == 0) // a non-text input (ONNX): the file alone
+      return (fl.getFilename().str() + ": ");
     return (fl.getFilename().str() + ":" + Twine(fl.getLine()) + ":" +
             Twine(fl.getColumn()) + ": ")
         .str();
+  }
   if (auto nl = dyn_cast<mlir::NameLoc>(loc))
     return locationPrefix(nl.getChildLoc());
   if (auto cl = dyn_cast<mlir::CallSiteLoc>(loc))
@@ -151,6 +161,24 @@ int main(int argc, char **argv) {
   if (optLevel > 3)
     fatal("unknown optimization level -O" + Twine(optLevel) + " (expected 0-3)");
 
+  dr1::OnnxImportOptions onnxOptions;
+  for (StringRef spec : inputShapes) {
+    auto [name, dims] = spec.rsplit(':');
+    SmallVector<StringRef> parts;
+    dims.split(parts, 'x');
+    std::vector<int64_t> shape;
+    for (StringRef p : parts) {
+      int64_t d;
+      if (p.getAsInteger(10, d) || d < 0)
+        fatal("bad --input-shape '" + spec + "' (expected name:1x3x224x224)");
+      shape.push_back(d);
+    }
+    if (name.empty() || dims.empty())
+      fatal("bad --input-shape '" + spec + "' (expected name:1x3x224x224)");
+    onnxOptions.inputShapes[name.str()] = shape;
+  }
+  bool isOnnx = StringRef(inputFile).ends_with_insensitive(".onnx");
+
   auto fileOrErr = MemoryBuffer::getFileOrSTDIN(inputFile);
   if (!fileOrErr)
     fatal("cannot read '" + inputFile + "': " + fileOrErr.getError().message());
@@ -174,9 +202,13 @@ int main(int argc, char **argv) {
   });
 
   SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(*fileOrErr), SMLoc());
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (isOnnx) {
+    module = dr1::importOnnxFile(context, inputFile, onnxOptions);
+  } else {
+    sourceMgr.AddNewSourceBuffer(std::move(*fileOrErr), SMLoc());
+    module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  }
   if (!module)
     return 1;
 

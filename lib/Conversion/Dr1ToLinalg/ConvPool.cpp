@@ -129,6 +129,18 @@ struct MaxPoolLowering : OpRewritePattern<MaxPool2DOp> {
     Type elt = it.getElementType();
     ArrayRef<int64_t> k = op.getKernelShape(), s = op.getStrides(),
                       d = op.getDilations(), p = op.getPadding();
+    if (k[0] == 1 && k[1] == 1) {
+      // A 1x1 window is a strided slice (and linalg's unit-dim folding
+      // mishandles strided 1x1 pooling).
+      SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0)), sizes, strides;
+      for (int64_t dim : ot.getShape())
+        sizes.push_back(rewriter.getIndexAttr(dim));
+      strides = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
+                 rewriter.getIndexAttr(s[0]), rewriter.getIndexAttr(s[1])};
+      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, ot, op.getInput(), offsets,
+                                                          sizes, strides);
+      return success();
+    }
     SmallVector<int64_t> pad(p);
     pad[2] += ceilExtra(it.getDimSize(2), ot.getDimSize(2), k[0], s[0], d[0], p[0], p[2]);
     pad[3] += ceilExtra(it.getDimSize(3), ot.getDimSize(3), k[1], s[1], d[1], p[1], p[3]);

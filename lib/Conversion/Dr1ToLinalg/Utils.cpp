@@ -25,6 +25,8 @@ Value mlir::dr1::lowestValue(OpBuilder &b, Location loc, Type elt) {
         b, loc,
         b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), true)));
   unsigned width = elt.getIntOrFloatBitWidth();
+  if (width == 1) // booleans order false < true
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(elt, 0));
   return arith::ConstantOp::create(
       b, loc, b.getIntegerAttr(elt, APInt::getSignedMinValue(width)));
 }
@@ -201,10 +203,14 @@ Value mlir::dr1::divS(OpBuilder &b, Location loc, Value x, Value y) {
                     : (Value)arith::DivSIOp::create(b, loc, x, y);
 }
 Value mlir::dr1::maxS(OpBuilder &b, Location loc, Value x, Value y) {
+  if (x.getType().isInteger(1))
+    return arith::OrIOp::create(b, loc, x, y);
   return isFloat(x) ? (Value)arith::MaximumFOp::create(b, loc, x, y)
                     : (Value)arith::MaxSIOp::create(b, loc, x, y);
 }
 Value mlir::dr1::minS(OpBuilder &b, Location loc, Value x, Value y) {
+  if (x.getType().isInteger(1))
+    return arith::AndIOp::create(b, loc, x, y);
   return isFloat(x) ? (Value)arith::MinimumFOp::create(b, loc, x, y)
                     : (Value)arith::MinSIOp::create(b, loc, x, y);
 }
