@@ -203,6 +203,8 @@ Handler variadic(StringRef dr1Name, bool isMax) {
       HostTensor acc = *I.input(n, 0)->host;
       for (int i = 1; i < n.input_size(); ++i) {
         auto r = hostMap({acc, *I.input(n, i)->host}, acc.elt, [&](ArrayRef<double> a) {
+          if (name == "add")
+            return a[0] + a[1];
           return isMax ? std::max(a[0], a[1]) : std::min(a[0], a[1]);
         });
         if (failed(r))
@@ -1279,6 +1281,83 @@ LogicalResult resizeOp(Importer &I, const Node &n) {
   return success();
 }
 
+/// Local response normalization across channels:
+/// y = x / (bias + alpha / size * sum over the channel window of x^2)^beta.
+LogicalResult lrnOp(Importer &I, const Node &n) {
+  if (failed(I.checkAttributes(n, {"alpha", "beta", "bias", "size"})))
+    return failure();
+  FailureOr<Value> x = I.value(n, 0);
+  if (failed(x))
+    return failure();
+  auto xt = typeOf(*x);
+  if (xt.getRank() < 3 || !isa<FloatType>(xt.getElementType()))
+    return I.error(n, "needs a floating-point input of rank >= 3");
+  int64_t size = I.getInt(n, "size", 0);
+  if (size < 1)
+    return I.error(n, "size must be >= 1");
+  float alpha = I.getFloat(n, "alpha", 1e-4f), beta = I.getFloat(n, "beta", 0.75f),
+        bias = I.getFloat(n, "bias", 1.0f);
+  Type elt = xt.getElementType();
+  int64_t c = xt.getDimSize(1);
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  auto cst = [&](ArrayRef<int64_t> shape, double v) {
+    return I.op(n, "constant", {}, {I.named("value", DenseElementsAttr::get(
+        RankedTensorType::get(shape, elt), I.b.getFloatAttr(elt, v)))});
+  };
+  FailureOr<Value> sq = I.op(n, "mul", {*x, *x});
+  if (failed(sq))
+    return failure();
+  // Zero-pad the channels, then add `size` shifted channel slices.
+  SmallVector<Value> parts;
+  SmallVector<int64_t> shape(xt.getShape());
+  for (int64_t amount : {before, int64_t(-1), after}) {
+    if (amount == -1) {
+      parts.push_back(*sq);
+      continue;
+    }
+    if (amount == 0)
+      continue;
+    shape[1] = amount;
+    FailureOr<Value> z = cst(shape, 0.0);
+    if (failed(z))
+      return failure();
+    parts.push_back(*z);
+  }
+  FailureOr<Value> padded = parts.size() == 1 ? FailureOr<Value>(parts[0])
+                                              : I.op(n, "concat", parts, {I.named("axis", I.b.getI64IntegerAttr(1))});
+  if (failed(padded))
+    return failure();
+  FailureOr<Value> sum;
+  for (int64_t k = 0; k < size; ++k) {
+    SmallVector<int64_t> starts(xt.getRank(), 0), ends(typeOf(*padded).getShape()),
+        steps(xt.getRank(), 1);
+    starts[1] = k;
+    ends[1] = k + c;
+    FailureOr<Value> slice = I.op(n, "slice", {*padded},
+                                  {I.named("starts", I.b.getDenseI64ArrayAttr(starts)),
+                                   I.named("ends", I.b.getDenseI64ArrayAttr(ends)),
+                                   I.named("steps", I.b.getDenseI64ArrayAttr(steps))});
+    if (failed(slice))
+      return failure();
+    sum = k == 0 ? slice : I.op(n, "add", {*sum, *slice});
+    if (failed(sum))
+      return failure();
+  }
+  FailureOr<Value> a = cst({}, alpha / size), bb = cst({}, bias), e = cst({}, beta);
+  if (failed(a) || failed(bb) || failed(e))
+    return failure();
+  FailureOr<Value> scaled = I.op(n, "mul", {*sum, *a});
+  if (failed(scaled))
+    return failure();
+  FailureOr<Value> base = I.op(n, "add", {*scaled, *bb});
+  if (failed(base))
+    return failure();
+  FailureOr<Value> denom = I.op(n, "pow", {*base, *e});
+  if (failed(denom))
+    return failure();
+  return emit(I, n, I.op(n, "div", {*x, *denom}));
+}
+
 } // namespace
 
 const llvm::StringMap<Handler> &::dr1::onnx_import::handlers() {
@@ -1290,6 +1369,8 @@ const llvm::StringMap<Handler> &::dr1::onnx_import::handlers() {
     t["Div"] = binary("div", [](double a, double b) { return a / b; });
     t["Pow"] = binary("pow", [](double a, double b) { return std::pow(a, b); });
     t["Min"] = variadic("min", false);
+    t["Sum"] = variadic("add", false);
+    t["LRN"] = lrnOp;
     t["Max"] = variadic("max", true);
     t["Equal"] = compare("equal", [](double a, double b) { return a == b; });
     t["Less"] = compare("less", [](double a, double b) { return a < b; });
