@@ -299,6 +299,34 @@ struct CPUTileAndVectorizePass
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     int64_t lanes = std::max<int64_t>(1, vectorBits / 32);
+    // Batched products: one batch at a time, as a plain matmul.
+    {
+      SmallVector<linalg::BatchMatmulOp> batched;
+      func.walk([&](linalg::BatchMatmulOp op) { batched.push_back(op); });
+      IRRewriter rewriter(&getContext());
+      for (linalg::BatchMatmulOp op : batched) {
+        if (!op.hasPureTensorSemantics() ||
+            op.getIndexingMapsArray() !=
+                linalg::BatchMatmulOp::getDefaultIndexingMaps(op.getContext()))
+          continue;
+        FailureOr<Operation *> tiled = tile(rewriter, op, {1, 0, 0, 0}, {});
+        if (failed(tiled))
+          continue;
+        auto bm = cast<linalg::BatchMatmulOp>(*tiled);
+        rewriter.setInsertionPoint(bm);
+        Location loc = bm.getLoc();
+        SmallVector<ReassociationIndices> dropBatch{{0, 1}, {2}};
+        auto collapse = [&](Value v) -> Value {
+          return tensor::CollapseShapeOp::create(rewriter, loc, v, dropBatch);
+        };
+        auto mm = linalg::MatmulOp::create(
+            rewriter, loc,
+            ValueRange{collapse(bm.getInputs()[0]), collapse(bm.getInputs()[1])},
+            collapse(bm.getOutputs()[0]));
+        rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+            bm, bm.getResultTypes()[0], mm.getResult(0), dropBatch);
+      }
+    }
     SmallVector<linalg::MatmulOp> matmuls;
     func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     IRRewriter rewriter(&getContext());

@@ -48,6 +48,29 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
   ];
 }
 
+def FuseElementwise : Pass<"dr1-fuse-elementwise", "func::FuncOp"> {
+  let summary = "Fuse elementwise linalg.generic producers into their consumers";
+  let description = [{
+    Producer/consumer fusion of elementwise `linalg.generic` ops (and of
+    elementwise producers into reduction generics), so that chains such as
+    bias + activation or the steps of a normalization make one loop nest.
+    Unlike upstream's `linalg-fuse-elementwise-ops`, it never rewrites named
+    contractions or convolutions into generics, which would hide them from
+    the matmul and convolution strategies.
+
+    Before:
+    ```mlir
+    %a = linalg.generic {...} ins(%x) outs(%e) { arith.addf }
+    %b = linalg.generic {...} ins(%a) outs(%e) { arith.maximumf }
+    ```
+    After:
+    ```mlir
+    %b = linalg.generic {...} ins(%x) outs(%e) { arith.addf; arith.maximumf }
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def ExpandMath : Pass<"dr1-expand-math", "ModuleOp"> {
   let summary = "Polynomial approximations for math ops with no LLVM instruction";
   let description = [{

@@ -32,7 +32,9 @@ void dr1::buildGraphPipeline(OpPassManager &pm) {
 
 void dr1::buildLinalgPipeline(OpPassManager &pm) {
   pm.addPass(mlir::dr1::createConvertDr1ToLinalg());
-  addPipeline(pm, "canonicalize,cse,linalg-fuse-elementwise-ops,canonicalize,cse");
+  addPipeline(pm, "canonicalize,cse");
+  pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFuseElementwise());
+  addPipeline(pm, "canonicalize,cse");
 }
 
 void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {

@@ -74,3 +74,15 @@ func.func @matmul_constant_padded(%a: tensor<1x2xf32>, %c: tensor<1x3xf32>) -> t
   %0 = linalg.matmul ins(%a, %w : tensor<1x2xf32>, tensor<2x3xf32>) outs(%c : tensor<1x3xf32>) -> tensor<1x3xf32>
   return %0 : tensor<1x3xf32>
 }
+
+// -----
+
+// Batched products run one batch at a time through the matmul strategy.
+// AVX512-LABEL: func @batch_matmul
+// AVX512: scf.for %{{.*}} = %c0 to %c6 step %c1
+// AVX512-NOT: linalg.batch_matmul
+// AVX512: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+func.func @batch_matmul(%a: tensor<6x64x32xf32>, %b: tensor<6x32x48xf32>, %c: tensor<6x64x48xf32>) -> tensor<6x64x48xf32> {
+  %0 = linalg.batch_matmul ins(%a, %b : tensor<6x64x32xf32>, tensor<6x32x48xf32>) outs(%c : tensor<6x64x48xf32>) -> tensor<6x64x48xf32>
+  return %0 : tensor<6x64x48xf32>
+}

@@ -136,7 +136,7 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(dr1Category);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "dr1c: compile a dr1-dialect model to an object file and a C header\n");
+      "dr1c: compile a dr1-dialect or ONNX model to an object file and a C header\n");
 
   dr1::CompileOptions options;
   options.target = target;
