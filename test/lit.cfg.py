@@ -14,7 +14,7 @@ lit_config.load_config(config, _site)
 
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir", ".test", ".c"]
-config.excludes = ["Inputs", "harness.c", "lit.cfg.py", "CMakeLists.txt", "unit"]
+config.excludes = ["Inputs", "harness.c", "lit.cfg.py", "CMakeLists.txt", "unit", "python", "onnx"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.dr1_obj_root, "test")
 

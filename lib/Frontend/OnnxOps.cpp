@@ -523,9 +523,6 @@ LogicalResult batchNorm(Importer &I, const Node &n) {
 LogicalResult layerNorm(Importer &I, const Node &n) {
   if (failed(I.checkAttributes(n, {"axis", "epsilon", "stash_type"})))
     return failure();
-  for (int i = 1; i < n.output_size(); ++i)
-    if (!n.output(i).empty())
-      return I.error(n, "the Mean and InvStdDev outputs are not supported");
   FailureOr<Value> x = I.value(n, 0), scale = I.value(n, 1);
   if (failed(x) || failed(scale))
     return failure();
@@ -554,9 +551,45 @@ LogicalResult layerNorm(Importer &I, const Node &n) {
       return failure();
     *v = *r;
   }
-  return emit(I, n, I.op(n, "layer_norm", {*x, s, bias},
-                         {I.named("axis", I.b.getI64IntegerAttr(axis)),
-                          I.named("epsilon", I.b.getF32FloatAttr(I.getFloat(n, "epsilon", 1e-5f)))}));
+  float eps = I.getFloat(n, "epsilon", 1e-5f);
+  if (failed(emit(I, n, I.op(n, "layer_norm", {*x, s, bias},
+                             {I.named("axis", I.b.getI64IntegerAttr(axis)),
+                              I.named("epsilon", I.b.getF32FloatAttr(eps))}))))
+    return failure();
+  bool wantStats = (n.output_size() > 1 && !n.output(1).empty()) ||
+                   (n.output_size() > 2 && !n.output(2).empty());
+  if (!wantStats)
+    return success();
+  // Mean and 1/std over the normalized dims, kept as size-1 dims.
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis; d < rank; ++d)
+    axes.push_back(d);
+  SmallVector<NamedAttribute> red{I.named("axes", I.b.getDenseI64ArrayAttr(axes)),
+                                  I.named("keepdims", I.b.getBoolAttr(true))};
+  FailureOr<Value> mean = I.op(n, "reduce_mean", {*x}, red);
+  if (failed(mean))
+    return failure();
+  FailureOr<Value> centered = I.op(n, "sub", {*x, *mean});
+  if (failed(centered))
+    return failure();
+  FailureOr<Value> sq = I.op(n, "mul", {*centered, *centered});
+  if (failed(sq))
+    return failure();
+  FailureOr<Value> var = I.op(n, "reduce_mean", {*sq}, red);
+  Type elt = typeOf(*x).getElementType();
+  FailureOr<Value> epsV = I.op(n, "constant", {}, {I.named("value", DenseElementsAttr::get(
+      RankedTensorType::get({}, elt), I.b.getFloatAttr(elt, eps)))});
+  if (failed(var) || failed(epsV))
+    return failure();
+  FailureOr<Value> sum = I.op(n, "add", {*var, *epsV});
+  if (failed(sum))
+    return failure();
+  FailureOr<Value> inv = I.op(n, "rsqrt", {*sum});
+  if (failed(inv))
+    return failure();
+  I.setOutput(n, 1, *mean);
+  I.setOutput(n, 2, *inv);
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
