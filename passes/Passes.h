@@ -2,6 +2,8 @@
 #ifndef DR1_PASSES_PASSES_H
 #define DR1_PASSES_PASSES_H
 
+#include "dr1/Dr1Dialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::dr1 {

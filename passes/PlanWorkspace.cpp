@@ -66,7 +66,12 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
       Buffer b{alloc,
                type.getNumElements() *
                    static_cast<int64_t>(llvm::divideCeil(type.getElementTypeBitWidth(), 8)),
-               std::max<int64_t>(alignment, alloc.getAlignment().value_or(1)),
+               // Full alignment for vector-sized buffers; tiny ones (scalars
+               // of reductions) need only their natural alignment.
+               std::max<int64_t>(1, std::min<int64_t>(
+                                        alignment, llvm::PowerOf2Ceil(
+                                                       type.getNumElements() *
+                                                       llvm::divideCeil(type.getElementTypeBitWidth(), 8)))),
                anchor(alloc), anchor(alloc)};
       SmallVector<Value> worklist{alloc.getResult()};
       DenseSet<Value> seen;
@@ -108,6 +113,9 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
     llvm::stable_sort(order, [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
     SmallVector<Buffer *> placed;
     int64_t size = 0;
+    int64_t noReuse = 0;
+    for (const Buffer &b : buffers)
+      noReuse = llvm::alignTo(noReuse, b.align) + b.bytes;
     for (Buffer *b : order) {
       SmallVector<std::pair<int64_t, int64_t>> busy;
       for (Buffer *o : placed)
@@ -144,6 +152,15 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
       Value off = arith::ConstantIndexOp::create(b, alloc.getLoc(), offset);
       Value view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(),
                                           ws, off, ValueRange{});
+      // For -emit=memory-plan.
+      const Buffer &buf = *llvm::find_if(
+          buffers, [&](const Buffer &x) { return x.alloc == alloc; });
+      view.getDefiningOp()->setAttr(
+          "dr1.buffer",
+          b.getDictionaryAttr({b.getNamedAttr("bytes", b.getI64IntegerAttr(buf.bytes)),
+                               b.getNamedAttr("offset", b.getI64IntegerAttr(buf.offset)),
+                               b.getNamedAttr("first_use", b.getI64IntegerAttr(buf.start)),
+                               b.getNamedAttr("last_use", b.getI64IntegerAttr(buf.end))}));
       for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
         if (isa<memref::DeallocOp>(user))
           user->erase();
@@ -154,6 +171,8 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
                   IntegerAttr::get(IntegerType::get(ctx, 64), size));
     func->setAttr("dr1.workspace_lower_bound",
                   IntegerAttr::get(IntegerType::get(ctx, 64), lowerBound));
+    func->setAttr("dr1.workspace_no_reuse",
+                  IntegerAttr::get(IntegerType::get(ctx, 64), noReuse));
     return success();
   }
 };

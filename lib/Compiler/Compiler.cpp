@@ -13,6 +13,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
@@ -72,6 +74,41 @@ LogicalResult checkLoweredOps(ModuleOp module) {
   return failure(r.wasInterrupted());
 }
 
+std::string formatMemoryPlan(func::FuncOp fn, StringRef name) {
+  auto get = [&](StringRef attr) -> int64_t {
+    auto a = fn->getAttrOfType<IntegerAttr>(attr);
+    return a ? a.getInt() : 0;
+  };
+  int64_t arena = get("dr1.workspace_size"), bound = get("dr1.workspace_lower_bound"),
+          noReuse = get("dr1.workspace_no_reuse");
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "memory plan of " << name << "\n";
+  os << "arena: " << arena << " bytes\n";
+  os << "lower bound (most bytes live at once): " << bound << " bytes";
+  if (bound)
+    os << " (arena is " << llvm::format("%.1f", 100.0 * (arena - bound) / bound)
+       << "% above)";
+  os << "\nwithout reuse: " << noReuse << " bytes\n";
+  os << "buffers (lifetimes in positions of the entry's top-level ops):\n";
+  os << llvm::format("%6s %12s %12s %14s  %s\n", "#", "bytes", "offset", "lifetime", "type");
+  int i = 0;
+  fn.walk([&](memref::ViewOp view) {
+    auto info = view->getAttrOfType<DictionaryAttr>("dr1.buffer");
+    if (!info)
+      return;
+    auto v = [&](StringRef k) { return cast<IntegerAttr>(info.get(k)).getInt(); };
+    std::string life = "[" + std::to_string(v("first_use")) + ", " +
+                       std::to_string(v("last_use")) + "]";
+    std::string type;
+    llvm::raw_string_ostream ts(type);
+    ts << view.getType();
+    os << llvm::format("%6d %12lld %12lld %14s  %s\n", i++, (long long)v("bytes"),
+                       (long long)v("offset"), life.c_str(), type.c_str());
+  });
+  return s;
+}
+
 LogicalResult runStage(ModuleOp module,
                        llvm::function_ref<void(OpPassManager &)> build) {
   PassManager pm(module.getContext());
@@ -127,8 +164,15 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     (*entry).setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
                         BoolAttr::get(ctx, false));
 
+  for (const std::string &p : options.disabledPasses)
+    if (!llvm::is_contained(optionalGraphPasses(), p))
+      return emitError(UnknownLoc::get(ctx), "unknown pass '")
+             << p << "' for --disable-pass (expected one of: "
+             << llvm::join(optionalGraphPasses(), ", ") << ")";
   Artifact artifact;
-  if (failed(runStage(module, [](OpPassManager &pm) { buildGraphPipeline(pm); })))
+  if (failed(runStage(module, [&](OpPassManager &pm) {
+        buildGraphPipeline(pm, options.disabledPasses);
+      })))
     return failure();
   if (options.emit == EmitKind::MLIR) {
     artifact.output = printModule(module);
@@ -148,6 +192,10 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
   auto runFn = module.lookupSymbol<func::FuncOp>(runName);
   if (auto ws = runFn->getAttrOfType<IntegerAttr>("dr1.workspace_size"))
     sig.workspaceSize = ws.getInt();
+  if (options.emit == EmitKind::MemoryPlan) {
+    artifact.output = formatMemoryPlan(runFn, options.name);
+    return artifact;
+  }
   if (failed(runStage(module, [&](OpPassManager &pm) {
         buildLowerToLLVMPipeline(pm, *target);
       })))

@@ -26,8 +26,16 @@ void addPipeline(OpPassManager &pm, StringRef text) {
 }
 } // namespace
 
-void dr1::buildGraphPipeline(OpPassManager &pm) {
+llvm::ArrayRef<llvm::StringRef> dr1::optionalGraphPasses() {
+  static const llvm::StringRef passes[] = {"dr1-fold-batch-norm"};
+  return passes;
+}
+
+void dr1::buildGraphPipeline(OpPassManager &pm, llvm::ArrayRef<std::string> disabled) {
   addPipeline(pm, "inline,canonicalize,cse,symbol-dce");
+  if (!llvm::is_contained(disabled, "dr1-fold-batch-norm"))
+    pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFoldBatchNorm());
+  addPipeline(pm, "canonicalize,cse");
 }
 
 void dr1::buildLinalgPipeline(OpPassManager &pm) {

@@ -7,8 +7,12 @@
 
 namespace dr1 {
 
-/// dr1 level: inlining, canonicalization (folds, shape-level rewrites), CSE.
-void buildGraphPipeline(mlir::OpPassManager &pm);
+/// dr1 level: inlining, canonicalization (folds, shape-level rewrites), CSE,
+/// and the graph optimizations not listed in `disabled`.
+void buildGraphPipeline(mlir::OpPassManager &pm,
+                        llvm::ArrayRef<std::string> disabled = {});
+/// The optional dr1 passes that --disable-pass accepts.
+llvm::ArrayRef<llvm::StringRef> optionalGraphPasses();
 /// dr1 -> linalg on tensors, with elementwise fusion.
 void buildLinalgPipeline(mlir::OpPassManager &pm);
 /// Target strategies on tensors, bufferization, workspace planning.

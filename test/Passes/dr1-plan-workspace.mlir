@@ -1,15 +1,16 @@
 // RUN: dr1-opt %s --dr1-plan-workspace -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: dr1-opt %s --dr1-plan-workspace=reuse=false -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NOREUSE
 
-// Buffers live at the same time get disjoint 64-byte aligned ranges of a
-// trailing workspace argument, largest first; deallocations disappear.
+// Buffers live at the same time get disjoint ranges of a trailing workspace
+// argument, largest first, aligned to 64 bytes (or to their own size when
+// smaller); deallocations disappear.
 // CHECK-LABEL: func @overlapping
-// CHECK-SAME: (%[[A:.*]]: memref<4xf32>, %[[WS:.*]]: memref<192xi8> {dr1.workspace})
-// CHECK-SAME: attributes {dr1.workspace_lower_bound = 116 : i64, dr1.workspace_size = 192 : i64}
-// CHECK: %[[C128:.*]] = arith.constant 128 : index
-// CHECK: %[[V0:.*]] = memref.view %[[WS]][%[[C128]]][] : memref<192xi8> to memref<4xf32>
+// CHECK-SAME: (%[[A:.*]]: memref<4xf32>, %[[WS:.*]]: memref<128xi8> {dr1.workspace})
+// CHECK-SAME: attributes {dr1.workspace_lower_bound = 116 : i64, dr1.workspace_no_reuse = 164 : i64, dr1.workspace_size = 128 : i64}
+// CHECK: %[[C112:.*]] = arith.constant 112 : index
+// CHECK: %[[V0:.*]] = memref.view %[[WS]][%[[C112]]][] {dr1.buffer = {bytes = 16 : i64, first_use = 0 : i64, last_use = 3 : i64, offset = 112 : i64}} : memref<128xi8> to memref<4xf32>
 // CHECK: %[[C0:.*]] = arith.constant 0 : index
-// CHECK: %[[V1:.*]] = memref.view %[[WS]][%[[C0]]][] : memref<192xi8> to memref<100xi8>
+// CHECK: %[[V1:.*]] = memref.view %[[WS]][%[[C0]]][] {dr1.buffer = {bytes = 100 : i64, first_use = 1 : i64, last_use = 4 : i64, offset = 0 : i64}} : memref<128xi8> to memref<100xi8>
 // CHECK: memref.copy %[[A]], %[[V0]]
 // CHECK-NOT: memref.alloc
 // CHECK-NOT: memref.dealloc
@@ -27,13 +28,13 @@ func.func @overlapping(%a: memref<4xf32>) {
 // A buffer dead before another is born shares its memory; one still read
 // through a view after the other is born does not.
 // CHECK-LABEL: func @reuse
-// CHECK-SAME: dr1.workspace_lower_bound = 128 : i64, dr1.workspace_size = 128 : i64
+// CHECK-SAME: dr1.workspace_lower_bound = 128 : i64, dr1.workspace_no_reuse = 192 : i64, dr1.workspace_size = 128 : i64
 // CHECK: %[[O0:.*]] = arith.constant 0 : index
-// CHECK: memref.view %{{.*}}[%[[O0]]][] : memref<128xi8> to memref<16xf32>
+// CHECK: memref.view %{{.*}}[%[[O0]]][] {{.*}} : memref<128xi8> to memref<16xf32>
 // CHECK: %[[O64:.*]] = arith.constant 64 : index
-// CHECK: memref.view %{{.*}}[%[[O64]]][] : memref<128xi8> to memref<16xf32>
+// CHECK: memref.view %{{.*}}[%[[O64]]][] {{.*}} : memref<128xi8> to memref<16xf32>
 // CHECK: %[[O0B:.*]] = arith.constant 0 : index
-// CHECK: memref.view %{{.*}}[%[[O0B]]][] : memref<128xi8> to memref<16xf32>
+// CHECK: memref.view %{{.*}}[%[[O0B]]][] {{.*}} : memref<128xi8> to memref<16xf32>
 // NOREUSE-LABEL: func @reuse
 // NOREUSE-SAME: dr1.workspace_size = 192 : i64
 func.func @reuse(%a: memref<16xf32>, %out: memref<16xf32>) {

@@ -53,7 +53,8 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     emit("emit",
          cl::desc("What to produce: mlir (dr1 after graph passes), linalg "
-                  "(linalg on tensors), llvm (optimized LLVM IR), asm, obj "
+                  "(linalg on tensors), memory-plan (workspace buffers, "
+                  "lifetimes, offsets), llvm (optimized LLVM IR), asm, obj "
                   "(default: object + header)"),
          cl::init("obj"), cl::cat(dr1Category));
 static cl::opt<unsigned> optLevel(
@@ -70,6 +71,11 @@ static cl::opt<std::string>
                        "or @forward / @main)"),
               cl::cat(dr1Category));
 
+static cl::list<std::string> disabledPasses(
+    "disable-pass",
+    cl::desc("Skip an optional dr1 optimization to measure its effect "
+             "(dr1-fold-batch-norm; repeatable)"),
+    cl::value_desc("pass"), cl::cat(dr1Category));
 static cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape for an ONNX input with symbolic dimensions, e.g. "
@@ -156,8 +162,12 @@ int main(int argc, char **argv) {
     options.emit = dr1::EmitKind::Asm;
   else if (e == "obj")
     options.emit = dr1::EmitKind::Object;
+  else if (e == "memory-plan")
+    options.emit = dr1::EmitKind::MemoryPlan;
   else
-    fatal("unknown -emit=" + e + " (expected mlir, linalg, llvm, asm or obj)");
+    fatal("unknown -emit=" + e +
+          " (expected mlir, linalg, memory-plan, llvm, asm or obj)");
+  options.disabledPasses.assign(disabledPasses.begin(), disabledPasses.end());
   if (optLevel > 3)
     fatal("unknown optimization level -O" + Twine(optLevel) + " (expected 0-3)");
 

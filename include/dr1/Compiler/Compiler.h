@@ -21,6 +21,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 #include <string>
+#include <vector>
 
 namespace dr1 {
 
@@ -30,6 +31,7 @@ enum class EmitKind {
   LLVMIR, ///< optimized LLVM IR
   Asm,    ///< target assembly
   Object, ///< ELF relocatable object (+ header)
+  MemoryPlan, ///< every workspace buffer: size, lifetime, offset; the arena
 };
 
 struct CompileOptions {
@@ -46,6 +48,9 @@ struct CompileOptions {
   /// Entry function; empty: the module's only public function.
   std::string entry;
   EmitKind emit = EmitKind::Object;
+  /// Optional dr1 passes to skip (by flag, e.g. "dr1-fold-batch-norm"),
+  /// to measure what each contributes.
+  std::vector<std::string> disabledPasses;
 };
 
 struct Artifact {
