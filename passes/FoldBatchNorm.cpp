@@ -37,14 +37,11 @@ std::optional<std::vector<float>> floats(Value v) {
     std::copy(values.begin(), values.end(), out.begin());
     return out;
   }
-  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != static_cast<size_t>(n) * 4)
-      return std::nullopt;
-    std::memcpy(out.data(), blob->getData().data(), n * 4);
-    return out;
-  }
-  return std::nullopt;
+  std::optional<ArrayRef<char>> raw = getRawConstantData(attr);
+  if (!raw || raw->size() != static_cast<size_t>(n) * 4)
+    return std::nullopt;
+  std::memcpy(out.data(), raw->data(), n * 4);
+  return out;
 }
 
 Value constant(PatternRewriter &rewriter, Location loc, ArrayRef<int64_t> shape,

@@ -58,9 +58,7 @@ int64_t mlir::dr1::windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
   return out;
 }
 
-/// The raw little-endian bytes behind a dense or resource constant, if the
-/// element type is byte-addressable and the attribute is not a splat.
-static std::optional<ArrayRef<char>> getRawBytes(ElementsAttr attr) {
+std::optional<ArrayRef<char>> mlir::dr1::getRawConstantData(ElementsAttr attr) {
   Type elt = attr.getElementType();
   if (!elt.isIntOrFloat() || elt.getIntOrFloatBitWidth() % 8 != 0)
     return std::nullopt;
@@ -88,7 +86,7 @@ ElementsAttr mlir::dr1::transposeElements(ElementsAttr attr,
   auto newType = RankedTensorType::get(newShape, type.getElementType());
   if (auto splat = dyn_cast<SplatElementsAttr>(attr))
     return splat.reshape(newType);
-  std::optional<ArrayRef<char>> raw = getRawBytes(attr);
+  std::optional<ArrayRef<char>> raw = getRawConstantData(attr);
   if (!raw)
     return nullptr;
   size_t eltBytes = type.getElementTypeBitWidth() / 8;
@@ -131,7 +129,7 @@ ElementsAttr mlir::dr1::reshapeElements(ElementsAttr attr,
   auto newType = RankedTensorType::get(shape, attr.getElementType());
   if (auto dense = dyn_cast<DenseElementsAttr>(attr))
     return dense.reshape(newType);
-  if (std::optional<ArrayRef<char>> raw = getRawBytes(attr))
+  if (std::optional<ArrayRef<char>> raw = getRawConstantData(attr))
     return DenseElementsAttr::getFromRawBuffer(newType, *raw);
   return nullptr;
 }

@@ -28,6 +28,9 @@ int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
                          bool ceilMode);
 /// Transposes a dense or resource constant; null if its data is not at hand.
 ElementsAttr transposeElements(ElementsAttr attr, ArrayRef<int64_t> perm);
+/// The raw little-endian bytes behind a dense (non-splat) or resource
+/// constant of a byte-addressable element type; nullopt otherwise.
+std::optional<ArrayRef<char>> getRawConstantData(ElementsAttr attr);
 /// The same elements under a new shape; null if the data is not at hand.
 ElementsAttr reshapeElements(ElementsAttr attr, ArrayRef<int64_t> shape);
 

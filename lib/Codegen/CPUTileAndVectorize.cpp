@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/Passes.h"
+#include "dr1/Dr1Ops.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -99,19 +100,12 @@ TypedAttr padConstant(Attribute attr, RankedTensorType type,
   if (type.getRank() != 2 || !elt.isIntOrFloat() ||
       elt.getIntOrFloatBitWidth() % 8 != 0)
     return nullptr;
-  ArrayRef<char> raw;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    if (dense.isSplat())
-      return nullptr;
-    raw = dense.getRawData();
-  } else if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob)
-      return nullptr;
-    raw = blob->getData();
-  } else {
+  auto elements = dyn_cast<ElementsAttr>(attr);
+  std::optional<ArrayRef<char>> data =
+      elements ? dr1::getRawConstantData(elements) : std::nullopt;
+  if (!data)
     return nullptr;
-  }
+  ArrayRef<char> raw = *data;
   size_t eltBytes = elt.getIntOrFloatBitWidth() / 8;
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
   if (raw.size() != static_cast<size_t>(rows * cols) * eltBytes)
