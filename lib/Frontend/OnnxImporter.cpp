@@ -469,13 +469,11 @@ OwningOpRef<ModuleOp> Importer::run() {
   func.setType(b.getFunctionType(inputTypes, ValueRange(results).getTypes()));
   for (auto [i, out] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "dr1.name", b.getStringAttr(out.name()));
-  unsigned argNo = 0;
-  for (const auto &in : graph.input())
-    {
+  for (auto [i, arg] : llvm::enumerate(body->getArguments()))
+    for (const auto &in : graph.input()) {
       auto it = values.find(in.name());
-      if (it != values.end() && it->second.value &&
-          isa<BlockArgument>(it->second.value))
-        func.setArgAttr(argNo++, "dr1.name", b.getStringAttr(in.name()));
+      if (it != values.end() && it->second.value == arg)
+        func.setArgAttr(i, "dr1.name", b.getStringAttr(in.name()));
     }
   return std::move(module);
 }

@@ -957,16 +957,13 @@ LogicalResult expandOp(Importer &I, const Node &n) {
     return I.error(n, "shape does not broadcast with the input");
   Type elt = eltOf(I, n, 0);
   Val *in = I.input(n, 0);
-  HostTensor zeros = HostTensor::fromValues(elt, *shape, std::vector<double>(1, 0.0));
-  zeros.shape = *shape;
   if (in->host && in->host->numel() <= kMaxHostFold) {
-    HostTensor z = HostTensor::fromValues(elt, {}, {0.0});
-    auto r = hostMap({*in->host, z}, elt, [](ArrayRef<double> a) { return a[0]; });
-    // hostMap only broadcasts to the operands' shapes; broadcast to `shape`.
-    HostTensor target = HostTensor::fromValues(elt, *shape,
-        std::vector<double>([&] { int64_t c = 1; for (int64_t d : *shape) c *= d; return c; }(), 0.0));
-    r = hostMap({*in->host, target}, elt, [](ArrayRef<double> a) { return a[0] + a[1]; });
-    return setHost(I, n, r);
+    int64_t count = 1;
+    for (int64_t d : *shape)
+      count *= d;
+    HostTensor zeros = HostTensor::fromValues(elt, *shape, std::vector<double>(count, 0.0));
+    return setHost(I, n, hostMap({*in->host, zeros}, elt,
+                                 [](ArrayRef<double> a) { return a[0] + a[1]; }));
   }
   FailureOr<Value> x = I.value(n, 0);
   if (failed(x))
