@@ -63,6 +63,9 @@ public:
                                   mlir::Type resultType = {});
   mlir::FailureOr<mlir::Value> reshape(const Node &n, mlir::Value v,
                                        llvm::ArrayRef<int64_t> shape);
+  /// A dr1.constant of `shape` filled with `value` (float or integer `elt`).
+  mlir::FailureOr<mlir::Value> splat(const Node &n, llvm::ArrayRef<int64_t> shape,
+                                     mlir::Type elt, double value);
 
   // Attributes.
   const onnx::AttributeProto *attr(const Node &n, llvm::StringRef name);

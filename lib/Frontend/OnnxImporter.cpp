@@ -307,6 +307,15 @@ FailureOr<Value> Importer::reshape(const Node &n, Value v, ArrayRef<int64_t> sha
   return op(n, "reshape", {v}, {}, RankedTensorType::get(shape, t.getElementType()));
 }
 
+FailureOr<Value> Importer::splat(const Node &n, ArrayRef<int64_t> shape, Type elt,
+                                 double value) {
+  Attribute fill = isa<FloatType>(elt)
+                       ? (Attribute)b.getFloatAttr(elt, value)
+                       : (Attribute)b.getIntegerAttr(elt, static_cast<int64_t>(value));
+  auto attr = DenseElementsAttr::get(RankedTensorType::get(shape, elt), fill);
+  return op(n, "constant", {}, {named("value", attr)});
+}
+
 const onnx::AttributeProto *Importer::attr(const Node &n, StringRef name) {
   for (const auto &a : n.attribute())
     if (a.name() == name)

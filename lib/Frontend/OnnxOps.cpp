@@ -541,9 +541,7 @@ LogicalResult layerNorm(Importer &I, const Node &n) {
   for (Value *v : {&s, &bias}) {
     if (!*v || typeOf(*v).getShape() == normShape)
       continue;
-    auto zeros = I.op(n, "constant", {}, {I.named("value", DenseElementsAttr::get(
-        RankedTensorType::get(normShape, typeOf(*v).getElementType()),
-        I.b.getZeroAttr(typeOf(*v).getElementType())))});
+    auto zeros = I.splat(n, normShape, typeOf(*v).getElementType(), 0.0);
     if (failed(zeros))
       return failure();
     auto r = I.op(n, "add", {*v, *zeros});
@@ -577,8 +575,7 @@ LogicalResult layerNorm(Importer &I, const Node &n) {
     return failure();
   FailureOr<Value> var = I.op(n, "reduce_mean", {*sq}, red);
   Type elt = typeOf(*x).getElementType();
-  FailureOr<Value> epsV = I.op(n, "constant", {}, {I.named("value", DenseElementsAttr::get(
-      RankedTensorType::get({}, elt), I.b.getFloatAttr(elt, eps)))});
+  FailureOr<Value> epsV = I.splat(n, {}, elt, eps);
   if (failed(var) || failed(epsV))
     return failure();
   FailureOr<Value> sum = I.op(n, "add", {*var, *epsV});
@@ -972,8 +969,7 @@ LogicalResult expandOp(Importer &I, const Node &n) {
     I.setOutput(n, 0, *x);
     return success();
   }
-  auto ztype = RankedTensorType::get(*shape, elt);
-  auto z = I.op(n, "constant", {}, {I.named("value", DenseElementsAttr::get(ztype, I.b.getZeroAttr(elt)))});
+  auto z = I.splat(n, *shape, elt, 0.0);
   if (failed(z))
     return failure();
   return emit(I, n, I.op(n, "add", {*x, *z}));
@@ -1152,11 +1148,7 @@ LogicalResult padOp(Importer &I, const Node &n) {
         continue;
       SmallVector<int64_t> shape(typeOf(cur).getShape());
       shape[axes[i]] = amount;
-      Type elt = xt.getElementType();
-      Attribute fill = isa<FloatType>(elt) ? (Attribute)I.b.getFloatAttr(elt, value)
-                                           : (Attribute)I.b.getIntegerAttr(elt, (int64_t)value);
-      auto c = I.op(n, "constant", {}, {I.named("value", DenseElementsAttr::get(
-          RankedTensorType::get(shape, elt), fill))});
+      auto c = I.splat(n, shape, xt.getElementType(), value);
       if (failed(c))
         return failure();
       parts.push_back(*c);
@@ -1330,10 +1322,7 @@ LogicalResult lrnOp(Importer &I, const Node &n) {
   Type elt = xt.getElementType();
   int64_t c = xt.getDimSize(1);
   int64_t before = (size - 1) / 2, after = size - 1 - before;
-  auto cst = [&](ArrayRef<int64_t> shape, double v) {
-    return I.op(n, "constant", {}, {I.named("value", DenseElementsAttr::get(
-        RankedTensorType::get(shape, elt), I.b.getFloatAttr(elt, v)))});
-  };
+  auto cst = [&](ArrayRef<int64_t> shape, double v) { return I.splat(n, shape, elt, v); };
   FailureOr<Value> sq = I.op(n, "mul", {*x, *x});
   if (failed(sq))
     return failure();
