@@ -71,6 +71,41 @@ def FuseElementwise : Pass<"dr1-fuse-elementwise", "func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def PropagateTransposes : Pass<"dr1-propagate-transposes", "func::FuncOp"> {
+  let summary = "Move layout transposes through elementwise ops until they cancel";
+  let description = [{
+    Convolutions and pools run in NHWC while ONNX and PyTorch graphs are NCHW,
+    so the lowering wraps each of them in a pair of `linalg.transpose` ops.
+    This pass removes the pairs between consecutive ops:
+      * a transpose feeding a `linalg.generic` is folded into that operand's
+        indexing map (the generic reads the untransposed tensor);
+      * an elementwise generic whose full-size operands are mostly read
+        through one permutation is re-indexed to iterate in that layout: it
+        writes its result in that layout, followed by one transpose back;
+    the transposes that move forward this way meet the next op's inverse
+    transpose and cancel (transpose composition folds in canonicalization).
+    Layout changes are left only at the model's edges and around ops that
+    need one particular layout (reshapes, matmuls).
+
+    Before:
+    ```mlir
+    %c = linalg.conv_2d_nhwc_hwcf ins(%x, %w ...) outs(...) -> tensor<1x8x8x16xf32>
+    %t = linalg.transpose ins(%c) outs(...) permutation = [0, 3, 1, 2]
+    %r = linalg.generic {relu} ins(%t : tensor<1x16x8x8xf32>) ...
+    %u = linalg.transpose ins(%r) outs(...) permutation = [0, 2, 3, 1]
+    %d = linalg.conv_2d_nhwc_hwcf ins(%u, ...)
+    ```
+    After:
+    ```mlir
+    %c = linalg.conv_2d_nhwc_hwcf ins(%x, %w ...) outs(...) -> tensor<1x8x8x16xf32>
+    %r = linalg.generic {relu} ins(%c : tensor<1x8x8x16xf32>) ...
+    %d = linalg.conv_2d_nhwc_hwcf ins(%r, ...)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def ExpandMath : Pass<"dr1-expand-math", "ModuleOp"> {
   let summary = "Polynomial approximations for math ops with no LLVM instruction";
   let description = [{

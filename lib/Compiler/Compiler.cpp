@@ -165,10 +165,10 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
                         BoolAttr::get(ctx, false));
 
   for (const std::string &p : options.disabledPasses)
-    if (!llvm::is_contained(optionalGraphPasses(), p))
+    if (!llvm::is_contained(optionalPasses(), p))
       return emitError(UnknownLoc::get(ctx), "unknown pass '")
              << p << "' for --disable-pass (expected one of: "
-             << llvm::join(optionalGraphPasses(), ", ") << ")";
+             << llvm::join(optionalPasses(), ", ") << ")";
   Artifact artifact;
   if (failed(runStage(module, [&](OpPassManager &pm) {
         buildGraphPipeline(pm, options.disabledPasses);
@@ -178,7 +178,7 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     artifact.output = printModule(module);
     return artifact;
   }
-  if (failed(runStage(module, [](OpPassManager &pm) { buildLinalgPipeline(pm); })) ||
+  if (failed(runStage(module, [&](OpPassManager &pm) { buildLinalgPipeline(pm, options.disabledPasses); })) ||
       failed(checkLoweredOps(module)))
     return failure();
   if (options.emit == EmitKind::Linalg) {

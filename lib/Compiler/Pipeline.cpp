@@ -26,8 +26,9 @@ void addPipeline(OpPassManager &pm, StringRef text) {
 }
 } // namespace
 
-llvm::ArrayRef<llvm::StringRef> dr1::optionalGraphPasses() {
-  static const llvm::StringRef passes[] = {"dr1-fold-batch-norm"};
+llvm::ArrayRef<llvm::StringRef> dr1::optionalPasses() {
+  static const llvm::StringRef passes[] = {
+      "dr1-fold-batch-norm", "dr1-propagate-transposes", "dr1-fuse-elementwise"};
   return passes;
 }
 
@@ -38,10 +39,15 @@ void dr1::buildGraphPipeline(OpPassManager &pm, llvm::ArrayRef<std::string> disa
   addPipeline(pm, "canonicalize,cse");
 }
 
-void dr1::buildLinalgPipeline(OpPassManager &pm) {
+void dr1::buildLinalgPipeline(OpPassManager &pm, llvm::ArrayRef<std::string> disabled) {
   pm.addPass(mlir::dr1::createConvertDr1ToLinalg());
   addPipeline(pm, "canonicalize,cse");
-  pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFuseElementwise());
+  if (!llvm::is_contained(disabled, "dr1-propagate-transposes")) {
+    pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createPropagateTransposes());
+    addPipeline(pm, "canonicalize,cse");
+  }
+  if (!llvm::is_contained(disabled, "dr1-fuse-elementwise"))
+    pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFuseElementwise());
   addPipeline(pm, "canonicalize,cse");
 }
 

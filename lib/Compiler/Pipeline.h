@@ -11,10 +11,12 @@ namespace dr1 {
 /// and the graph optimizations not listed in `disabled`.
 void buildGraphPipeline(mlir::OpPassManager &pm,
                         llvm::ArrayRef<std::string> disabled = {});
-/// The optional dr1 passes that --disable-pass accepts.
-llvm::ArrayRef<llvm::StringRef> optionalGraphPasses();
-/// dr1 -> linalg on tensors, with elementwise fusion.
-void buildLinalgPipeline(mlir::OpPassManager &pm);
+/// The optional passes that --disable-pass accepts (graph and linalg level).
+llvm::ArrayRef<llvm::StringRef> optionalPasses();
+/// dr1 -> linalg on tensors, with layout propagation and elementwise fusion
+/// (those not listed in `disabled`).
+void buildLinalgPipeline(mlir::OpPassManager &pm,
+                         llvm::ArrayRef<std::string> disabled = {});
 /// Target strategies on tensors, bufferization, workspace planning.
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
 /// Buffers, loops and vectors to the LLVM dialect (bare-pointer ABI).

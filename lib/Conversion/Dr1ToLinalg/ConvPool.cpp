@@ -145,14 +145,19 @@ struct MaxPoolLowering : OpRewritePattern<MaxPool2DOp> {
     pad[2] += ceilExtra(it.getDimSize(2), ot.getDimSize(2), k[0], s[0], d[0], p[0], p[2]);
     pad[3] += ceilExtra(it.getDimSize(3), ot.getDimSize(3), k[1], s[1], d[1], p[1], p[3]);
     Value lowest = lowestValue(rewriter, loc, elt);
-    Value x = padSpatial(rewriter, loc, op.getInput(), 2, pad, lowest);
-    Value init = filledTensor(rewriter, loc, ot.getShape(), lowest);
+    // NHWC like the convolutions, so the layout transposes between them
+    // cancel (dr1-propagate-transposes).
+    Value x = transposeValue(rewriter, loc, op.getInput(), {0, 2, 3, 1});
+    x = padSpatial(rewriter, loc, x, 1, pad, lowest);
+    auto nhwc = RankedTensorType::get(
+        {ot.getDimSize(0), ot.getDimSize(2), ot.getDimSize(3), ot.getDimSize(1)}, elt);
+    Value init = filledTensor(rewriter, loc, nhwc.getShape(), lowest);
     Value window = tensor::EmptyOp::create(rewriter, loc, k, elt);
-    Value y = linalg::PoolingNchwMaxOp::create(rewriter, loc, ot, ValueRange{x, window},
+    Value y = linalg::PoolingNhwcMaxOp::create(rewriter, loc, nhwc, ValueRange{x, window},
                                                init, i64Elements(rewriter, s),
                                                i64Elements(rewriter, d))
                   .getResult(0);
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(op, transposeValue(rewriter, loc, y, {0, 3, 1, 2}));
     return success();
   }
 };
@@ -173,14 +178,17 @@ struct AvgPoolLowering : OpRewritePattern<AvgPool2DOp> {
     pad[2] += ceilExtra(h, oh, k[0], s[0], 1, p[0], p[2]);
     pad[3] += ceilExtra(w, ow, k[1], s[1], 1, p[1], p[3]);
     Value zero = scalarConstant(rewriter, loc, elt, 0);
-    Value x = padSpatial(rewriter, loc, op.getInput(), 2, pad, zero);
-    Value init = filledTensor(rewriter, loc, ot.getShape(), zero);
+    Value x = transposeValue(rewriter, loc, op.getInput(), {0, 2, 3, 1});
+    x = padSpatial(rewriter, loc, x, 1, pad, zero);
+    auto nhwc = RankedTensorType::get({ot.getDimSize(0), oh, ow, ot.getDimSize(1)}, elt);
+    Value init = filledTensor(rewriter, loc, nhwc.getShape(), zero);
     Value window = tensor::EmptyOp::create(rewriter, loc, k, elt);
     int64_t one[] = {1, 1};
-    Value sum = linalg::PoolingNchwSumOp::create(rewriter, loc, ot, ValueRange{x, window},
+    Value sum = linalg::PoolingNhwcSumOp::create(rewriter, loc, nhwc, ValueRange{x, window},
                                                  init, i64Elements(rewriter, s),
                                                  i64Elements(rewriter, one))
                     .getResult(0);
+    sum = transposeValue(rewriter, loc, sum, {0, 3, 1, 2});
     // Per-position divisors, known at compile time (PyTorch/ONNX semantics:
     // windows are clipped to input + explicit padding, and to the input
     // alone without count_include_pad).
@@ -219,17 +227,21 @@ struct GlobalAvgPoolLowering : OpRewritePattern<GlobalAvgPoolOp> {
     auto it = tensorType(op.getInput());
     Type elt = it.getElementType();
     int64_t n = it.getDimSize(0), c = it.getDimSize(1);
+    int64_t rank = it.getRank();
     int64_t spatial = it.getNumElements() / (n * c);
-    Value x = reshapeValue(rewriter, loc, op.getInput(), {n, c, spatial});
+    // A reduction over the input as it is (no reshape), so that a layout
+    // transpose feeding it folds into its indexing map.
+    Value x = op.getInput();
     Value init = filledTensor(rewriter, loc, {n, c}, scalarConstant(rewriter, loc, elt, 0));
     MLIRContext *ctx = rewriter.getContext();
-    AffineMap inMap = AffineMap::getMultiDimIdentityMap(3, ctx);
-    AffineMap outMap = AffineMap::get(3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx);
+    AffineMap inMap = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap outMap =
+        AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx);
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::reduction);
+    iterators[0] = iterators[1] = utils::IteratorType::parallel;
     Value sum = linalg::GenericOp::create(
                     rewriter, loc, init.getType(), x, init, ArrayRef<AffineMap>{inMap, outMap},
-                    ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                                  utils::IteratorType::parallel,
-                                                  utils::IteratorType::reduction},
+                    iterators,
                     [&](OpBuilder &b, Location l, ValueRange a) {
                       linalg::YieldOp::create(b, l, addS(b, l, a[0], a[1]));
                     })

@@ -48,11 +48,14 @@ func.func @conv_grouped(%x: tensor<1x8x8x8xf32>, %w: tensor<6x4x3x3xf32>) -> ten
 
 // -----
 
-// Max pooling pads with -inf, ceil mode adds trailing padding.
+// Max pooling runs in NHWC like the convolutions, pads with -inf, and ceil
+// mode adds trailing padding.
 // CHECK-LABEL: func @max_pool_ceil
 // CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
-// CHECK: linalg.fill ins(%[[NINF]] : f32) {{.*}} -> tensor<1x2x7x7xf32>
-// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} {{.*}} outs(%{{.*}} : tensor<1x2x3x3xf32>)
+// CHECK: linalg.transpose ins(%arg0 : tensor<1x2x6x6xf32>) {{.*}} permutation = [0, 2, 3, 1]
+// CHECK: linalg.fill ins(%[[NINF]] : f32) {{.*}} -> tensor<1x7x7x2xf32>
+// CHECK: %[[P:.*]] = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} {{.*}} outs(%{{.*}} : tensor<1x3x3x2xf32>)
+// CHECK: linalg.transpose ins(%[[P]] : tensor<1x3x3x2xf32>) {{.*}} permutation = [0, 3, 1, 2]
 func.func @max_pool_ceil(%x: tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32> {
   %0 = dr1.max_pool2d %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, ceil_mode = true} : (tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32>
   return %0 : tensor<1x2x3x3xf32>
@@ -63,7 +66,7 @@ func.func @max_pool_ceil(%x: tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32> {
 // Average pooling divides by per-position counts known at compile time
 // (padding excluded by default): corners 1/4, edges 1/6, interior 1/9.
 // CHECK-LABEL: func @avg_pool_counts
-// CHECK: linalg.pooling_nchw_sum
+// CHECK: linalg.pooling_nhwc_sum {{.*}} outs(%{{.*}} : tensor<1x3x3x2xf32>)
 // CHECK: arith.constant dense<{{\[}}[2.500000e-01, 0.166666672, 2.500000e-01], [0.166666672, 0.111111112, 0.166666672], [2.500000e-01, 0.166666672, 2.500000e-01]]> : tensor<3x3xf32>
 func.func @avg_pool_counts(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
   %0 = dr1.avg_pool2d %x {kernel_shape = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
@@ -72,9 +75,10 @@ func.func @avg_pool_counts(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
 
 // -----
 
+// A reduction over the 4-D input itself (no reshape before it), so that a
+// layout transpose feeding it can fold into its indexing map.
 // CHECK-LABEL: func @global_avg_pool
-// CHECK: tensor.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]]
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%arg0 : tensor<2x3x4x4xf32>)
 // CHECK: arith.constant 6.250000e-02 : f32
 // CHECK: tensor.expand_shape {{.*}} output_shape [2, 3, 1, 1]
 func.func @global_avg_pool(%x: tensor<2x3x4x4xf32>) -> tensor<2x3x1x1xf32> {

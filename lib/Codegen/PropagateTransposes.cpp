@@ -1,0 +1,144 @@
+//===- PropagateTransposes.cpp - the dr1-propagate-transposes pass --------===//
+//
+// Layout transposes around NHWC convolutions and pools are pushed forward
+// through elementwise ops, where they meet the next op's inverse transpose
+// and cancel. Two rewrites, applied to a fixed point together with transpose
+// composition:
+//   fold:    generic(transpose(x)) reads x through a permuted indexing map;
+//   re-iterate: an elementwise generic mostly reading through one permutation
+//            iterates in that layout and transposes its result once.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::dr1 {
+#define GEN_PASS_DEF_PROPAGATETRANSPOSES
+#include "Codegen/Passes.h.inc"
+} // namespace mlir::dr1
+
+using namespace mlir;
+
+namespace {
+
+/// generic(..., transpose(x), ...) -> generic(..., x, ...) with the operand's
+/// indexing map composed with the permutation.
+struct FoldTransposeIntoGeneric : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return failure();
+    for (OpOperand *operand : op.getDpsInputOperands()) {
+      auto transpose = operand->get().getDefiningOp<linalg::TransposeOp>();
+      if (!transpose || !transpose.hasPureTensorSemantics())
+        continue;
+      // result[i] = input[perm[i]], so input dim j is result dim inv[j].
+      SmallVector<int64_t> inv =
+          invertPermutationVector(transpose.getPermutation());
+      AffineMap toInput = AffineMap::getPermutationMap(inv, getContext());
+      AffineMap map = op.getMatchingIndexingMap(operand);
+      SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+      maps[operand->getOperandNumber()] = toInput.compose(map);
+      rewriter.modifyOpInPlace(op, [&] {
+        operand->set(transpose.getInput());
+        op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+      });
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// An elementwise generic whose full-size operands are read through a
+/// permutation more often than directly iterates in that permutation's
+/// layout: its operands become direct reads and its result is transposed
+/// once, so the transpose moves past it.
+struct IterateInOperandLayout : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+        op.getNumReductionLoops() != 0)
+      return failure();
+    OpOperand *init = op.getDpsInitOperand(0);
+    auto resultType = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+    int64_t rank = op.getNumLoops();
+    if (!resultType || rank < 2 || !resultType.hasStaticShape() ||
+        !op.getMatchingIndexingMap(init).isIdentity() ||
+        op.payloadUsesValueFromOperand(init))
+      return failure();
+
+    // Votes per layout among operands that cover the whole iteration space.
+    SmallVector<std::pair<AffineMap, int>> votes;
+    int direct = 0;
+    for (OpOperand *operand : op.getDpsInputOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(operand);
+      if (map.getNumResults() != rank || !map.isPermutation())
+        continue;
+      if (map.isIdentity()) {
+        ++direct;
+        continue;
+      }
+      auto *it = llvm::find_if(votes, [&](auto &v) { return v.first == map; });
+      if (it == votes.end())
+        votes.push_back({map, 1});
+      else
+        ++it->second;
+    }
+    auto *best = llvm::max_element(
+        votes, [](auto &a, auto &b) { return a.second < b.second; });
+    if (best == votes.end() || best->second <= direct)
+      return failure();
+
+    // The chosen operand reads idx[j] = d[pi[j]]; new loops e[j] = d[pi[j]],
+    // i.e. d[i] = e[inv[i]].
+    AffineMap chosen = best->first;
+    SmallVector<int64_t> pi;
+    for (unsigned j = 0; j < chosen.getNumResults(); ++j)
+      pi.push_back(chosen.getDimPosition(j));
+    SmallVector<int64_t> inv = invertPermutationVector(pi);
+    AffineMap newToOld = AffineMap::getPermutationMap(inv, getContext());
+    SmallVector<AffineMap> maps;
+    for (OpOperand *operand : op.getDpsInputOperands())
+      maps.push_back(op.getMatchingIndexingMap(operand).compose(newToOld));
+    maps.push_back(AffineMap::getMultiDimIdentityMap(rank, getContext()));
+
+    SmallVector<int64_t> shape;
+    for (int64_t j : pi)
+      shape.push_back(resultType.getDimSize(j));
+    Location loc = op.getLoc();
+    Value newInit = tensor::EmptyOp::create(rewriter, loc, shape,
+                                            resultType.getElementType());
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{newInit.getType()}, op.getDpsInputs(),
+        ValueRange{newInit}, maps, op.getIteratorTypesArray());
+    rewriter.inlineRegionBefore(op.getRegion(), generic.getRegion(),
+                                generic.getRegion().begin());
+    // result[i] = new[inv[i]].
+    Value back = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                         resultType.getElementType());
+    rewriter.replaceOpWithNewOp<linalg::TransposeOp>(op, generic.getResult(0),
+                                                     back, inv);
+    return success();
+  }
+};
+
+struct PropagateTransposesPass
+    : mlir::dr1::impl::PropagateTransposesBase<PropagateTransposesPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    patterns.add<FoldTransposeIntoGeneric, IterateInOperandLayout>(ctx);
+    linalg::TransposeOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,113 @@
+// RUN: dr1-opt %s --dr1-propagate-transposes --canonicalize -split-input-file | FileCheck %s
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d1)>
+
+// NHWC producer -> NCHW relu with a per-channel bias -> back to NHWC: the
+// relu iterates in NHWC (bias map follows), and both transposes cancel.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2, d3) -> (d3)>
+// CHECK-LABEL: func @cancel_around_relu
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[C]], #[[ID]]], {{.*}}} ins(%arg0, %arg1 : tensor<1x4x5x3xf32>, tensor<3xf32>) outs(%{{.*}} : tensor<1x4x5x3xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[R]] : tensor<1x4x5x3xf32>
+func.func @cancel_around_relu(%nhwc: tensor<1x4x5x3xf32>, %bias: tensor<3xf32>) -> tensor<1x4x5x3xf32> {
+  %e0 = tensor.empty() : tensor<1x3x4x5xf32>
+  %t = linalg.transpose ins(%nhwc : tensor<1x4x5x3xf32>) outs(%e0 : tensor<1x3x4x5xf32>) permutation = [0, 3, 1, 2]
+  %r = linalg.generic {indexing_maps = [#id, #chan, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%t, %bias : tensor<1x3x4x5xf32>, tensor<3xf32>) outs(%e0 : tensor<1x3x4x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    %z = arith.constant 0.0 : f32
+    %m = arith.maximumf %s, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<1x3x4x5xf32>
+  %e1 = tensor.empty() : tensor<1x4x5x3xf32>
+  %u = linalg.transpose ins(%r : tensor<1x3x4x5xf32>) outs(%e1 : tensor<1x4x5x3xf32>) permutation = [0, 2, 3, 1]
+  return %u : tensor<1x4x5x3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// A residual add of two transposed values runs in their layout; the one
+// transpose left is at the function's edge, where the NCHW result is due.
+// CHECK-LABEL: func @residual_add
+// CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<1x4x5x3xf32>, tensor<1x4x5x3xf32>) outs(%{{.*}} : tensor<1x4x5x3xf32>)
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[A]] : tensor<1x4x5x3xf32>) {{.*}} permutation = [0, 3, 1, 2]
+// CHECK: return %[[T]] : tensor<1x3x4x5xf32>
+func.func @residual_add(%x: tensor<1x4x5x3xf32>, %y: tensor<1x4x5x3xf32>) -> tensor<1x3x4x5xf32> {
+  %e0 = tensor.empty() : tensor<1x3x4x5xf32>
+  %tx = linalg.transpose ins(%x : tensor<1x4x5x3xf32>) outs(%e0 : tensor<1x3x4x5xf32>) permutation = [0, 3, 1, 2]
+  %ty = linalg.transpose ins(%y : tensor<1x4x5x3xf32>) outs(%e0 : tensor<1x3x4x5xf32>) permutation = [0, 3, 1, 2]
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%tx, %ty : tensor<1x3x4x5xf32>, tensor<1x3x4x5xf32>) outs(%e0 : tensor<1x3x4x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x3x4x5xf32>
+  return %r : tensor<1x3x4x5xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// One transposed and one direct operand: no majority, so the iteration
+// order stays; the transpose still folds into the operand's map.
+// CHECK-DAG: #[[P:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1)>
+// CHECK-DAG: #[[I:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func @no_majority
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[P]], #[[I]], #[[I]]], {{.*}}} ins(%arg0, %arg1 : tensor<1x4x5x3xf32>, tensor<1x3x4x5xf32>) outs(%{{.*}} : tensor<1x3x4x5xf32>)
+// CHECK-NOT: linalg.transpose
+func.func @no_majority(%x: tensor<1x4x5x3xf32>, %y: tensor<1x3x4x5xf32>) -> tensor<1x3x4x5xf32> {
+  %e0 = tensor.empty() : tensor<1x3x4x5xf32>
+  %tx = linalg.transpose ins(%x : tensor<1x4x5x3xf32>) outs(%e0 : tensor<1x3x4x5xf32>) permutation = [0, 3, 1, 2]
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%tx, %y : tensor<1x3x4x5xf32>, tensor<1x3x4x5xf32>) outs(%e0 : tensor<1x3x4x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.subf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x3x4x5xf32>
+  return %r : tensor<1x3x4x5xf32>
+}
+
+// -----
+
+#in = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#out = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
+
+// A reduction (global average pooling over NCHW) reads the NHWC tensor
+// through its indexing map instead of a materialized transpose.
+// CHECK-DAG: #[[P:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1)>
+// CHECK-LABEL: func @into_reduction
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[P]], {{.*}}], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%arg0 : tensor<1x4x5x3xf32>)
+func.func @into_reduction(%x: tensor<1x4x5x3xf32>, %acc: tensor<1x3xf32>) -> tensor<1x3xf32> {
+  %e0 = tensor.empty() : tensor<1x3x4x5xf32>
+  %tx = linalg.transpose ins(%x : tensor<1x4x5x3xf32>) outs(%e0 : tensor<1x3x4x5xf32>) permutation = [0, 3, 1, 2]
+  %r = linalg.generic {indexing_maps = [#in, #out], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%tx : tensor<1x3x4x5xf32>) outs(%acc : tensor<1x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<1x3xf32>
+  return %r : tensor<1x3xf32>
+}
+
+// -----
+
+// Named ops need their operand in memory: the transpose feeding a matmul
+// stays.
+// CHECK-LABEL: func @named_consumer
+// CHECK: %[[T:.*]] = linalg.transpose
+// CHECK: linalg.matmul ins(%[[T]], %arg1
+func.func @named_consumer(%x: tensor<8x4xf32>, %w: tensor<8x6xf32>, %c: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %t = linalg.transpose ins(%x : tensor<8x4xf32>) outs(%e : tensor<4x8xf32>) permutation = [1, 0]
+  %m = linalg.matmul ins(%t, %w : tensor<4x8xf32>, tensor<8x6xf32>) outs(%c : tensor<4x6xf32>) -> tensor<4x6xf32>
+  return %m : tensor<4x6xf32>
+}
