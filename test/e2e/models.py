@@ -131,6 +131,11 @@ def conv_shapes(rng):
     y = g.arg(rng.standard_normal((1, 48, 9, 9)).astype(np.float32))
     outs.append(g.conv2d(y, g.const(_w(rng, 48, 1, 5, 5)), padding=(2, 2, 2, 2), groups=48))
     outs.append(g.conv2d(y, g.const(_w(rng, 24, 12, 3, 3)), padding=(1, 1, 1, 1), groups=4))
+    # Groups with a bias and a stride (one dense convolution per group), and
+    # more groups than are unrolled (linalg's grouped op).
+    outs.append(g.conv2d(y, g.const(_w(rng, 9, 16, 3, 3)), g.const(_w(rng, 9, scale=0.1)),
+                         strides=(2, 2), groups=3))
+    outs.append(g.conv2d(y, g.const(_w(rng, 48, 2, 3, 3)), padding=(1, 1, 1, 1), groups=24))
     outs.append(g.conv2d(y, g.const(_w(rng, 96, 48, 3, 3)), padding=(1, 1, 1, 1)))
     outs.append(g.max_pool2d(y, (3, 3), (2, 2), (1, 1, 1, 1), ceil_mode=True))
     outs.append(g.avg_pool2d(y, (3, 3), (2, 2), (0, 0, 1, 1), count_include_pad=True,

@@ -42,6 +42,11 @@ DenseIntElementsAttr i64Elements(OpBuilder &b, ArrayRef<int64_t> values) {
   return b.getI64TensorAttr(values);
 }
 
+/// Grouped convolutions with at most this many groups become one dense
+/// convolution per group; more groups keep linalg's grouped op (scalar code)
+/// rather than multiplying code size.
+constexpr int64_t kMaxUnrolledGroups = 16;
+
 struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(Conv2DOp op, PatternRewriter &rewriter) const override {
@@ -93,8 +98,37 @@ struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
                 .getResult(0);
         y = reshapeValue(rewriter, loc, y, outShape);
       }
+    } else if (g <= kMaxUnrolledGroups) {
+      // A few groups: one NHWC x HWCF convolution per group on channel
+      // slices, each written in place into its slice of the output, so the
+      // convolution strategy (tiled, vectorized) applies to every group.
+      int64_t cg = c / g, fg = f / g;
+      Value w = transposeValue(rewriter, loc, op.getWeight(), {2, 3, 1, 0});
+      auto xt = tensorType(x);
+      auto one = rewriter.getIndexAttr(1), zero = rewriter.getIndexAttr(0);
+      auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
+      SmallVector<OpFoldResult> unit(4, one);
+      y = init;
+      for (int64_t gi = 0; gi < g; ++gi) {
+        Value xs = tensor::ExtractSliceOp::create(
+            rewriter, loc, x, SmallVector<OpFoldResult>{zero, zero, zero, idx(gi * cg)},
+            SmallVector<OpFoldResult>{idx(n), idx(xt.getDimSize(1)), idx(xt.getDimSize(2)),
+                                      idx(cg)},
+            unit);
+        Value ws = tensor::ExtractSliceOp::create(
+            rewriter, loc, w, SmallVector<OpFoldResult>{zero, zero, zero, idx(gi * fg)},
+            SmallVector<OpFoldResult>{idx(kh), idx(kw), idx(cg), idx(fg)}, unit);
+        SmallVector<OpFoldResult> outOffsets{zero, zero, zero, idx(gi * fg)};
+        SmallVector<OpFoldResult> outSizes{idx(n), idx(oh), idx(ow), idx(fg)};
+        Value acc = tensor::ExtractSliceOp::create(rewriter, loc, y, outOffsets, outSizes, unit);
+        Value part = linalg::Conv2DNhwcHwcfOp::create(rewriter, loc, acc.getType(),
+                                                      ValueRange{xs, ws}, acc, strides,
+                                                      dilations)
+                         .getResult(0);
+        y = tensor::InsertSliceOp::create(rewriter, loc, part, y, outOffsets, outSizes, unit);
+      }
     } else {
-      // Grouped: [N, H, W, G, C/G] x [G, F/G, KH, KW, C/G].
+      // Many groups: [N, H, W, G, C/G] x [G, F/G, KH, KW, C/G].
       auto xt = tensorType(x);
       Value xg = reshapeValue(rewriter, loc, x,
                               {n, xt.getDimSize(1), xt.getDimSize(2), g, c / g});

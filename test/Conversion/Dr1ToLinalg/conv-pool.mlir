@@ -38,12 +38,35 @@ func.func @conv_depthwise_multiplier(%x: tensor<1x4x8x8xf32>, %w: tensor<8x1x3x3
 
 // -----
 
+// A few groups: one dense convolution per group on channel slices, written
+// in place into the output's channel slices.
 // CHECK-LABEL: func @conv_grouped
-// CHECK: tensor.expand_shape {{.*}} : tensor<1x8x8x8xf32> into tensor<1x8x8x2x4xf32>
-// CHECK: linalg.conv_2d_nhwgc_gfhwc {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x8x8x2x4xf32>, tensor<2x3x3x3x4xf32>) outs(%{{.*}} : tensor<1x6x6x2x3xf32>)
+// CHECK: %[[W:.*]] = linalg.transpose ins(%arg1 : tensor<6x4x3x3xf32>) {{.*}} permutation = [2, 3, 1, 0]
+// CHECK: %[[X0:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 8, 8, 4] [1, 1, 1, 1] : tensor<1x8x8x8xf32> to tensor<1x8x8x4xf32>
+// CHECK: %[[W0:.*]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [3, 3, 4, 3] [1, 1, 1, 1] : tensor<3x3x4x6xf32> to tensor<3x3x4x3xf32>
+// CHECK: %[[A0:.*]] = tensor.extract_slice %[[ACC:.*]][0, 0, 0, 0] [1, 6, 6, 3] [1, 1, 1, 1]
+// CHECK: %[[C0:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[X0]], %[[W0]] : tensor<1x8x8x4xf32>, tensor<3x3x4x3xf32>) outs(%[[A0]] : tensor<1x6x6x3xf32>)
+// CHECK: %[[Y0:.*]] = tensor.insert_slice %[[C0]] into %[[ACC]][0, 0, 0, 0] [1, 6, 6, 3] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 4] [1, 8, 8, 4] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[W]][0, 0, 0, 3] [3, 3, 4, 3] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[Y0]][0, 0, 0, 3] [1, 6, 6, 3] [1, 1, 1, 1]
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK: tensor.insert_slice %{{.*}} into %[[Y0]][0, 0, 0, 3] [1, 6, 6, 3] [1, 1, 1, 1]
+// CHECK-NOT: linalg.conv
 func.func @conv_grouped(%x: tensor<1x8x8x8xf32>, %w: tensor<6x4x3x3xf32>) -> tensor<1x6x6x6xf32> {
   %0 = dr1.conv2d %x, %w {groups = 2 : i64} : (tensor<1x8x8x8xf32>, tensor<6x4x3x3xf32>) -> tensor<1x6x6x6xf32>
   return %0 : tensor<1x6x6x6xf32>
+}
+
+// -----
+
+// More groups than are unrolled: linalg's grouped convolution.
+// CHECK-LABEL: func @conv_many_groups
+// CHECK: tensor.expand_shape {{.*}} : tensor<1x8x8x34xf32> into tensor<1x8x8x17x2xf32>
+// CHECK: linalg.conv_2d_nhwgc_gfhwc {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x8x8x17x2xf32>, tensor<17x2x3x3x2xf32>) outs(%{{.*}} : tensor<1x6x6x17x2xf32>)
+func.func @conv_many_groups(%x: tensor<1x34x8x8xf32>, %w: tensor<34x2x3x3xf32>) -> tensor<1x34x6x6xf32> {
+  %0 = dr1.conv2d %x, %w {groups = 17 : i64} : (tensor<1x34x8x8xf32>, tensor<34x2x3x3xf32>) -> tensor<1x34x6x6xf32>
+  return %0 : tensor<1x34x6x6xf32>
 }
 
 // -----
