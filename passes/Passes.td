@@ -40,7 +40,9 @@ def PlanWorkspace : Pass<"dr1-plan-workspace", "ModuleOp"> {
     a loop lives for the whole loop; views and loop results extend it), and
     offsets are assigned greedily, largest buffer first, at the lowest
     offset free during its lifetime. The most bytes simultaneously live is
-    recorded as `dr1.workspace_lower_bound`.
+    recorded as `dr1.workspace_lower_bound`. Scratch buffers inside parallel
+    loops (`scf.forall`, `scf.parallel`) belong to one thread each and become
+    stack allocations (`memref.alloca`) instead.
 
     Before:
     ```mlir

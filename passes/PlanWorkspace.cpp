@@ -4,6 +4,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/MathExtras.h"
@@ -16,7 +17,8 @@ namespace mlir::dr1 {
 using namespace mlir;
 
 namespace {
-struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass> {
+struct PlanWorkspacePass
+    : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -29,6 +31,23 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
   }
 
   LogicalResult planFunction(func::FuncOp func) {
+    // Scratch buffers inside parallel loops are per thread: they go on each
+    // thread's stack rather than into the shared workspace.
+    SmallVector<memref::AllocOp> threadLocal;
+    func.walk([&](memref::AllocOp alloc) {
+      if (alloc->getParentOfType<scf::ForallOp>() ||
+          alloc->getParentOfType<scf::ParallelOp>())
+        threadLocal.push_back(alloc);
+    });
+    for (memref::AllocOp alloc : threadLocal) {
+      OpBuilder b(alloc);
+      auto alloca = memref::AllocaOp::create(b, alloc.getLoc(), alloc.getType(),
+                                             alloc.getDynamicSizes(),
+                                             alloc.getAlignmentAttr());
+      alloc.replaceAllUsesWith(alloca.getResult());
+      alloc.erase();
+    }
+
     SmallVector<memref::AllocOp> allocs;
     WalkResult walk = func.walk([&](memref::AllocOp alloc) {
       MemRefType type = alloc.getType();
@@ -63,16 +82,19 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
     SmallVector<Buffer> buffers;
     for (memref::AllocOp alloc : allocs) {
       MemRefType type = alloc.getType();
-      Buffer b{alloc,
-               type.getNumElements() *
-                   static_cast<int64_t>(llvm::divideCeil(type.getElementTypeBitWidth(), 8)),
-               // Full alignment for vector-sized buffers; tiny ones (scalars
-               // of reductions) need only their natural alignment.
-               std::max<int64_t>(1, std::min<int64_t>(
-                                        alignment, llvm::PowerOf2Ceil(
-                                                       type.getNumElements() *
-                                                       llvm::divideCeil(type.getElementTypeBitWidth(), 8)))),
-               anchor(alloc), anchor(alloc)};
+      Buffer b{
+          alloc,
+          type.getNumElements() * static_cast<int64_t>(llvm::divideCeil(
+                                      type.getElementTypeBitWidth(), 8)),
+          // Full alignment for vector-sized buffers; tiny ones (scalars
+          // of reductions) need only their natural alignment.
+          std::max<int64_t>(
+              1, std::min<int64_t>(
+                     alignment,
+                     llvm::PowerOf2Ceil(
+                         type.getNumElements() *
+                         llvm::divideCeil(type.getElementTypeBitWidth(), 8)))),
+          anchor(alloc), anchor(alloc)};
       SmallVector<Value> worklist{alloc.getResult()};
       DenseSet<Value> seen;
       while (!worklist.empty()) {
@@ -86,7 +108,8 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
           for (Value r : user->getResults())
             if (isa<MemRefType>(r.getType()))
               worklist.push_back(r);
-          if (user->hasTrait<OpTrait::IsTerminator>() && user->getBlock() != &entry)
+          if (user->hasTrait<OpTrait::IsTerminator>() &&
+              user->getBlock() != &entry)
             for (Value r : user->getParentOp()->getResults())
               if (isa<MemRefType>(r.getType()))
                 worklist.push_back(r);
@@ -97,7 +120,8 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
 
     // Lower bound: the most bytes simultaneously live.
     int64_t lowerBound = 0;
-    for (int64_t p = 0; p < static_cast<int64_t>(entry.getOperations().size()); ++p) {
+    for (int64_t p = 0; p < static_cast<int64_t>(entry.getOperations().size());
+         ++p) {
       int64_t live = 0;
       for (const Buffer &b : buffers)
         if (b.start <= p && p <= b.end)
@@ -110,7 +134,8 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
     SmallVector<Buffer *> order;
     for (Buffer &b : buffers)
       order.push_back(&b);
-    llvm::stable_sort(order, [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
+    llvm::stable_sort(order,
+                      [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
     SmallVector<Buffer *> placed;
     int64_t size = 0;
     int64_t noReuse = 0;
@@ -157,10 +182,11 @@ struct PlanWorkspacePass : mlir::dr1::impl::PlanWorkspaceBase<PlanWorkspacePass>
           buffers, [&](const Buffer &x) { return x.alloc == alloc; });
       view.getDefiningOp()->setAttr(
           "dr1.buffer",
-          b.getDictionaryAttr({b.getNamedAttr("bytes", b.getI64IntegerAttr(buf.bytes)),
-                               b.getNamedAttr("offset", b.getI64IntegerAttr(buf.offset)),
-                               b.getNamedAttr("first_use", b.getI64IntegerAttr(buf.start)),
-                               b.getNamedAttr("last_use", b.getI64IntegerAttr(buf.end))}));
+          b.getDictionaryAttr(
+              {b.getNamedAttr("bytes", b.getI64IntegerAttr(buf.bytes)),
+               b.getNamedAttr("offset", b.getI64IntegerAttr(buf.offset)),
+               b.getNamedAttr("first_use", b.getI64IntegerAttr(buf.start)),
+               b.getNamedAttr("last_use", b.getI64IntegerAttr(buf.end))}));
       for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
         if (isa<memref::DeallocOp>(user))
           user->erase();

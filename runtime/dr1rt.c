@@ -1,7 +1,10 @@
 /*===- dr1rt.c - the dr1 runtime library ----------------------------------===*/
-#define _POSIX_C_SOURCE 200112L
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_DEFAULT */
+#endif
 #include "dr1/dr1rt.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +29,8 @@ const char *dr1rt_status_string(dr1rt_status status) {
     return "out of memory";
   case DR1RT_ERROR_ABI_MISMATCH:
     return "model ABI version not supported by this runtime";
+  case DR1RT_ERROR_UNSUPPORTED:
+    return "not supported by this program (OpenMP runtime not linked)";
   }
   return "unknown status";
 }
@@ -80,4 +85,15 @@ void dr1rt_session_destroy(dr1rt_session *session) {
     return;
   dr1rt_workspace_free(session->workspace);
   free(session);
+}
+
+dr1rt_status dr1rt_set_num_threads(int threads) {
+  if (threads < 1)
+    return DR1RT_ERROR_INVALID_ARGUMENT;
+  /* Looked up at run time so that libdr1rt itself never needs libomp. */
+  void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+  if (!set)
+    return DR1RT_ERROR_UNSUPPORTED;
+  set(threads);
+  return DR1RT_OK;
 }

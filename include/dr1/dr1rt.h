@@ -36,7 +36,8 @@ typedef enum dr1rt_status {
   DR1RT_OK = 0,
   DR1RT_ERROR_INVALID_ARGUMENT = 1,
   DR1RT_ERROR_OUT_OF_MEMORY = 2,
-  DR1RT_ERROR_ABI_MISMATCH = 3
+  DR1RT_ERROR_ABI_MISMATCH = 3,
+  DR1RT_ERROR_UNSUPPORTED = 4
 } dr1rt_status;
 
 /* The runtime's version as major * 100 + minor. */
@@ -58,6 +59,12 @@ DR1RT_API dr1rt_status dr1rt_session_run(dr1rt_session *session,
                                          const void *const *inputs,
                                          void *const *outputs);
 DR1RT_API void dr1rt_session_destroy(dr1rt_session *session);
+
+/* Threads for models compiled with --num-threads > 1 (OpenMP), for runs
+ * started from the calling thread. Forwards to omp_set_num_threads when the
+ * program links libomp; DR1RT_ERROR_UNSUPPORTED when it does not (serial
+ * models need no OpenMP). */
+DR1RT_API dr1rt_status dr1rt_set_num_threads(int threads);
 
 #ifdef __cplusplus
 }

@@ -128,8 +128,8 @@ Value padWithZeros(RewriterBase &b, Location loc, Value v,
   if (matchPattern(v, m_Constant(&attr)))
     if (TypedAttr padded = padConstant(attr, type, shape))
       return arith::ConstantOp::create(b, loc, padded);
-  Value zero = arith::ConstantOp::create(
-      b, loc, b.getZeroAttr(type.getElementType()));
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
   Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
   Value filled = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
   SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
@@ -141,18 +141,19 @@ Value padWithZeros(RewriterBase &b, Location loc, Value v,
 }
 
 SmallVector<OpFoldResult> indexAttrs(RewriterBase &b, ArrayRef<int64_t> v) {
-  return llvm::map_to_vector(v, [&](int64_t x) -> OpFoldResult {
-    return b.getIndexAttr(x);
-  });
+  return llvm::map_to_vector(
+      v, [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); });
 }
 
 FailureOr<Operation *> tile(RewriterBase &rewriter, Operation *op,
                             ArrayRef<int64_t> sizes,
-                            ArrayRef<int64_t> interchange) {
+                            ArrayRef<int64_t> interchange,
+                            bool parallel = false) {
   scf::SCFTilingOptions options;
   options.setTileSizes(indexAttrs(rewriter, sizes));
   options.setInterchange(interchange);
-  options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+  options.setLoopType(parallel ? scf::SCFTilingOptions::LoopType::ForallOp
+                               : scf::SCFTilingOptions::LoopType::ForOp);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> r =
       scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
@@ -167,7 +168,8 @@ LogicalResult vectorizeOp(RewriterBase &rewriter, Operation *op) {
   FailureOr<linalg::VectorizationResult> r = linalg::vectorize(
       rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
       /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
-      /*assumeDynamicDimsMatchVecSizes=*/false, /*createNamedContraction=*/true);
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/true);
   if (failed(r))
     return failure();
   rewriter.replaceOp(op, r->replacements);
@@ -176,7 +178,7 @@ LogicalResult vectorizeOp(RewriterBase &rewriter, Operation *op) {
 
 LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
                                      linalg::MatmulOp op, int64_t lanes,
-                                     int64_t registers) {
+                                     int64_t registers, bool parallel) {
   auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto bType = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
   auto cType = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
@@ -213,14 +215,17 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
   }
   // Cache blocks: N outermost, then K, then M: the B block stays in L2/L3
   // while A's blocks stream through.
-  FailureOr<Operation *> block = tile(rewriter, mm, {t.mc, t.nc, t.kc}, {1, 2, 0});
+  FailureOr<Operation *> block =
+      tile(rewriter, mm, {t.mc, t.nc, t.kc}, {1, 2, 0});
   if (failed(block))
     return failure();
   // One nr-wide strip of the B block at a time, copied to a contiguous
   // [kc, nr] buffer when several row tiles reuse it: the micro-kernel then
   // streams it from L1 instead of striding through B (whose row stride
-  // aliases cache sets).
-  FailureOr<Operation *> strip = tile(rewriter, *block, {0, t.nr, 0}, {});
+  // aliases cache sets). With threads, strips are shared out between them
+  // (each packs its own strip).
+  FailureOr<Operation *> strip =
+      tile(rewriter, *block, {0, t.nr, 0}, {}, parallel && t.nc > t.nr);
   if (failed(strip))
     return failure();
   auto stripOp = cast<linalg::MatmulOp>(*strip);
@@ -232,8 +237,8 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
                                           bType.getElementType());
     Value packed =
         linalg::CopyOp::create(rewriter, loc, bStrip, empty).getResult(0);
-    rewriter.modifyOpInPlace(stripOp,
-                             [&] { stripOp.getInputsMutable()[1].set(packed); });
+    rewriter.modifyOpInPlace(
+        stripOp, [&] { stripOp.getInputsMutable()[1].set(packed); });
   }
   // Register tiles: mr rows at a time, K innermost.
   FailureOr<Operation *> micro = tile(rewriter, stripOp, {t.mr, 0, 1}, {});
@@ -261,7 +266,7 @@ int64_t divisorTile(int64_t total, int64_t limit, int64_t preferred = 1) {
 /// height tiled to 1 so that the tile is a 1-D convolution, which the
 /// vectorizer turns into broadcast + FMA over the input channels.
 LogicalResult tileConv(RewriterBase &rewriter, linalg::LinalgOp op,
-                       int64_t lanes, int64_t registers) {
+                       int64_t lanes, int64_t registers, bool parallel) {
   auto out = dyn_cast<RankedTensorType>(op.getDpsInits()[0].getType());
   auto filter = dyn_cast<RankedTensorType>(op.getDpsInputs()[1].getType());
   if (!out || !filter || !out.hasStaticShape() || !filter.hasStaticShape() ||
@@ -283,6 +288,15 @@ LogicalResult tileConv(RewriterBase &rewriter, linalg::LinalgOp op,
   }
   LLVM_DEBUG(llvm::dbgs() << "conv tiles: ow " << owt << ", channels " << ft
                           << "\n");
+  if (parallel) {
+    // Output rows (of every image) are shared out between threads.
+    SmallVector<int64_t> rows(sizes.size(), 0);
+    rows[0] = rows[1] = 1;
+    FailureOr<Operation *> rowTile = tile(rewriter, op, rows, {}, true);
+    if (failed(rowTile))
+      return failure();
+    op = cast<linalg::LinalgOp>(*rowTile);
+  }
   FailureOr<Operation *> tiled = tile(rewriter, op, sizes, {});
   return failure(failed(tiled));
 }
@@ -313,10 +327,11 @@ struct CPUTileAndVectorizePass
         auto collapse = [&](Value v) -> Value {
           return tensor::CollapseShapeOp::create(rewriter, loc, v, dropBatch);
         };
-        auto mm = linalg::MatmulOp::create(
-            rewriter, loc,
-            ValueRange{collapse(bm.getInputs()[0]), collapse(bm.getInputs()[1])},
-            collapse(bm.getOutputs()[0]));
+        auto mm =
+            linalg::MatmulOp::create(rewriter, loc,
+                                     ValueRange{collapse(bm.getInputs()[0]),
+                                                collapse(bm.getInputs()[1])},
+                                     collapse(bm.getOutputs()[0]));
         rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
             bm, bm.getResultTypes()[0], mm.getResult(0), dropBatch);
       }
@@ -325,12 +340,13 @@ struct CPUTileAndVectorizePass
     func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (linalg::MatmulOp op : matmuls) {
-      auto elt = cast<ShapedType>(op.getOutputs()[0].getType()).getElementType();
+      auto elt =
+          cast<ShapedType>(op.getOutputs()[0].getType()).getElementType();
       int64_t eltLanes = std::max<int64_t>(
           1, vectorBits / std::max<unsigned>(8, elt.getIntOrFloatBitWidth()));
       (void)lanes;
       if (failed(tileAndVectorizeMatmul(rewriter, op, eltLanes,
-                                        numVectorRegisters)))
+                                        numVectorRegisters, parallel)))
         LLVM_DEBUG(llvm::dbgs() << "left untiled: " << op << "\n");
     }
 
@@ -340,10 +356,12 @@ struct CPUTileAndVectorizePass
         convs.push_back(op);
     });
     for (linalg::LinalgOp op : convs) {
-      Type elt = cast<ShapedType>(op.getDpsInits()[0].getType()).getElementType();
+      Type elt =
+          cast<ShapedType>(op.getDpsInits()[0].getType()).getElementType();
       int64_t eltLanes = std::max<int64_t>(
           1, vectorBits / std::max<unsigned>(8, elt.getIntOrFloatBitWidth()));
-      if (failed(tileConv(rewriter, op, eltLanes, numVectorRegisters)))
+      if (failed(
+              tileConv(rewriter, op, eltLanes, numVectorRegisters, parallel)))
         LLVM_DEBUG(llvm::dbgs() << "left untiled: " << op << "\n");
     }
     // Tiles with a filter height of 1 become 1-D convolutions ...

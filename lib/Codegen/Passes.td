@@ -40,6 +40,9 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
            "Width of the target's vector registers in bits">,
     Option<"numVectorRegisters", "vector-registers", "int64_t", "32",
            "Number of architectural vector registers">,
+    Option<"parallel", "parallel", "bool", "false",
+           "Make the outer tile loops scf.forall (matmul N strips, "
+           "convolution output rows) so they can run on several threads">,
   ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",

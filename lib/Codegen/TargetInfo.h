@@ -22,6 +22,8 @@ struct TargetInfo {
   int64_t vectorBits = 128;
   int64_t numVectorRegisters = 16;
   bool hasFMA = false;
+  /// 1: serial code. More: outer loops run on OpenMP threads.
+  int64_t threads = 1;
 
   /// Resolves `-target`, `-mcpu`, `-mattr`. `target` is "host", "x86-64",
   /// "aarch64" or a triple of those architectures; an empty `cpu` means

@@ -1,22 +1,22 @@
 //===- Compiler.cpp - compile(module, options) -> artifact ----------------===//
 #include "dr1/Compiler/Compiler.h"
-#include "dr1/Compiler/Registration.h"
 #include "Compiler/Pipeline.h"
 #include "Target/ModelABI.h"
 #include "Target/ObjectEmitter.h"
+#include "dr1/Compiler/Registration.h"
 
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/Format.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -33,8 +33,8 @@ FailureOr<func::FuncOp> findEntry(ModuleOp module, StringRef name) {
   if (!name.empty()) {
     auto f = module.lookupSymbol<func::FuncOp>(name);
     if (!f || f.isExternal())
-      return emitError(module.getLoc(), "entry function '") << name
-             << "' is not defined in the module";
+      return emitError(module.getLoc(), "entry function '")
+             << name << "' is not defined in the module";
     return f;
   }
   SmallVector<func::FuncOp> candidates;
@@ -58,12 +58,16 @@ LogicalResult checkLoweredOps(ModuleOp module) {
   WalkResult r = module.walk([&](Operation *op) -> WalkResult {
     if (isa<linalg::LinalgOp>(op))
       return WalkResult::skip();
-    StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace() : "";
-    bool onTensors = llvm::any_of(op->getResultTypes(), llvm::IsaPred<TensorType>) ||
-                     llvm::any_of(op->getOperandTypes(), llvm::IsaPred<TensorType>);
-    bool ok = isa<ModuleOp, func::FuncOp, func::ReturnOp, arith::ConstantOp>(op) ||
-              dialect == "linalg" || dialect == "tensor" || dialect == "bufferization" ||
-              ((dialect == "arith" || dialect == "math") && !onTensors);
+    StringRef dialect =
+        op->getDialect() ? op->getDialect()->getNamespace() : "";
+    bool onTensors =
+        llvm::any_of(op->getResultTypes(), llvm::IsaPred<TensorType>) ||
+        llvm::any_of(op->getOperandTypes(), llvm::IsaPred<TensorType>);
+    bool ok =
+        isa<ModuleOp, func::FuncOp, func::ReturnOp, arith::ConstantOp>(op) ||
+        dialect == "linalg" || dialect == "tensor" ||
+        dialect == "bufferization" ||
+        ((dialect == "arith" || dialect == "math") && !onTensors);
     if (!ok) {
       op->emitError("unsupported operation '")
           << op->getName() << "': no dr1 lowering or code generation for it";
@@ -79,7 +83,8 @@ std::string formatMemoryPlan(func::FuncOp fn, StringRef name) {
     auto a = fn->getAttrOfType<IntegerAttr>(attr);
     return a ? a.getInt() : 0;
   };
-  int64_t arena = get("dr1.workspace_size"), bound = get("dr1.workspace_lower_bound"),
+  int64_t arena = get("dr1.workspace_size"),
+          bound = get("dr1.workspace_lower_bound"),
           noReuse = get("dr1.workspace_no_reuse");
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -91,20 +96,24 @@ std::string formatMemoryPlan(func::FuncOp fn, StringRef name) {
        << "% above)";
   os << "\nwithout reuse: " << noReuse << " bytes\n";
   os << "buffers (lifetimes in positions of the entry's top-level ops):\n";
-  os << llvm::format("%6s %12s %12s %14s  %s\n", "#", "bytes", "offset", "lifetime", "type");
+  os << llvm::format("%6s %12s %12s %14s  %s\n", "#", "bytes", "offset",
+                     "lifetime", "type");
   int i = 0;
   fn.walk([&](memref::ViewOp view) {
     auto info = view->getAttrOfType<DictionaryAttr>("dr1.buffer");
     if (!info)
       return;
-    auto v = [&](StringRef k) { return cast<IntegerAttr>(info.get(k)).getInt(); };
+    auto v = [&](StringRef k) {
+      return cast<IntegerAttr>(info.get(k)).getInt();
+    };
     std::string life = "[" + std::to_string(v("first_use")) + ", " +
                        std::to_string(v("last_use")) + "]";
     std::string type;
     llvm::raw_string_ostream ts(type);
     ts << view.getType();
-    os << llvm::format("%6d %12lld %12lld %14s  %s\n", i++, (long long)v("bytes"),
-                       (long long)v("offset"), life.c_str(), type.c_str());
+    os << llvm::format("%6d %12lld %12lld %14s  %s\n", i++,
+                       (long long)v("bytes"), (long long)v("offset"),
+                       life.c_str(), type.c_str());
   });
   return s;
 }
@@ -140,6 +149,10 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
       TargetInfo::resolve(options.target, options.cpu, options.features, error);
   if (failed(target))
     return emitError(UnknownLoc::get(ctx), error);
+  if (options.threads < 1 || options.threads > 1024)
+    return emitError(UnknownLoc::get(ctx), "threads must be 1..1024, got ")
+           << options.threads;
+  target->threads = options.threads;
   if (failed(verify(module)))
     return failure();
 
@@ -161,7 +174,8 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
   (*entry).setSymName(runName);
   // Inputs are const in the ABI: bufferization must never write them.
   for (unsigned i = 0; i < (*entry).getNumArguments(); ++i)
-    (*entry).setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
+    (*entry).setArgAttr(i,
+                        bufferization::BufferizationDialect::kWritableAttrName,
                         BoolAttr::get(ctx, false));
 
   for (const std::string &p : options.disabledPasses)
@@ -178,7 +192,10 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     artifact.output = printModule(module);
     return artifact;
   }
-  if (failed(runStage(module, [&](OpPassManager &pm) { buildLinalgPipeline(pm, options.disabledPasses); })) ||
+  if (failed(runStage(module,
+                      [&](OpPassManager &pm) {
+                        buildLinalgPipeline(pm, options.disabledPasses);
+                      })) ||
       failed(checkLoweredOps(module)))
     return failure();
   if (options.emit == EmitKind::Linalg) {

@@ -75,10 +75,11 @@ def _trace(model, arrays, names):
     return ctx, outs, single, key
 
 
-def _compile(ctx, name, target, cpu, features, opt_level):
+def _compile(ctx, name, target, cpu, features, opt_level, threads=1, disable_passes=()):
     try:
         return ctx.graph.compile(target=target, cpu=cpu, features=features,
-                                 opt_level=opt_level, name=name, emit="obj")
+                                 opt_level=opt_level, name=name, emit="obj",
+                                 threads=threads, disabled_passes=list(disable_passes))
     except _dr1.CompileError as e:
         raise CompileError(str(e)) from None
 
@@ -86,12 +87,18 @@ def _compile(ctx, name, target, cpu, features, opt_level):
 class _Loaded:
     """A compiled model loaded in this process."""
 
-    def __init__(self, path, name, in_specs, out_specs, workspace):
+    def __init__(self, path, name, in_specs, out_specs, workspace, threads=1):
         self.lib = ctypes.CDLL(path)
         self.fn = ctypes.cast(getattr(self.lib, f"{name}_run_packed"), ctypes.c_void_p).value
         self.in_specs, self.out_specs = in_specs, out_specs
         self.workspace_size = workspace
         self.local = threading.local()
+        # OpenMP's thread count is per calling thread: set before each run,
+        # unless the user chose one with OMP_NUM_THREADS.
+        self.threads = threads
+        self.set_threads = None
+        if threads > 1 and "OMP_NUM_THREADS" not in os.environ:
+            self.set_threads = ctypes.CDLL(_libomp()).omp_set_num_threads
 
     def workspace(self):
         ws = getattr(self.local, "ws", None)
@@ -103,11 +110,23 @@ class _Loaded:
 
     def __call__(self, arrays):
         outs = [np.empty(shape, dtype) for shape, dtype in self.out_specs]
+        if self.set_threads is not None:
+            self.set_threads(self.threads)
         _dr1.call_packed(self.fn, arrays, outs, self.workspace())
         return outs
 
 
-def _link_shared(obj_bytes, dest):
+def _libomp():
+    """LLVM's OpenMP runtime, which multi-threaded models call (__kmpc_*)."""
+    for d in ("/usr/lib/llvm-22/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"):
+        p = os.path.join(d, "libomp.so")
+        if os.path.exists(p):
+            return p
+    raise CompileError("threads > 1 needs LLVM's OpenMP runtime (libomp.so; Debian package "
+                       "libomp-22-dev)")
+
+
+def _link_shared(obj_bytes, dest, threads=1):
     """Links an object into a shared library at `dest`, atomically."""
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if not cc:
@@ -118,7 +137,11 @@ def _link_shared(obj_bytes, dest):
         so = os.path.join(tmp, "model.so")
         with open(o, "wb") as f:
             f.write(obj_bytes)
-        r = subprocess.run([cc, "-shared", "-o", so, o], capture_output=True, text=True)
+        extra = []
+        if threads > 1:
+            omp = os.path.dirname(_libomp())
+            extra = [f"-L{omp}", "-lomp", f"-Wl,-rpath,{omp}"]
+        r = subprocess.run([cc, "-shared", "-o", so, o] + extra, capture_output=True, text=True)
         if r.returncode != 0:
             raise CompileError(f"linking the compiled model failed: {r.stderr.strip()}")
         os.replace(so, dest)
@@ -127,9 +150,11 @@ def _link_shared(obj_bytes, dest):
 class StaticModel:
     """The callable dr1.optimize returns: same signature as the module."""
 
-    def __init__(self, model, target="host", cpu="", features="", opt_level=3):
+    def __init__(self, model, target="host", cpu="", features="", opt_level=3, threads=1,
+                 disable_passes=()):
         self.model = model
-        self.options = (target, cpu, features, int(opt_level))
+        self.options = (target, cpu, features, int(opt_level), int(threads),
+                        tuple(disable_passes))
         self._entries = {}
         self._dtypes = None
         self.compiles = 0      # compilations done by this object (not cache hits)
@@ -164,13 +189,13 @@ class StaticModel:
         path = os.path.join(cache_dir(), h + ".so")
         if not os.path.exists(path):
             obj, _header, _ws = _compile(ctx, name, *self.options)
-            _link_shared(obj, path)
+            _link_shared(obj, path, self.options[4])
             self.compiles += 1
         else:
             self.cache_hits += 1
         out_specs = [(o.shape, o.dtype) for o in outs]
         ws_size = _workspace_size(path, name)
-        entry = (_Loaded(path, name, sig, out_specs, ws_size), single)
+        entry = (_Loaded(path, name, sig, out_specs, ws_size, self.options[4]), single)
         self._entries[sig] = entry
         if self._dtypes is None:
             self._dtypes = [a.dtype for a in arrays]
@@ -236,7 +261,7 @@ class OnnxModel:
     name), numpy arrays out (a list, in graph-output order)."""
 
     def __init__(self, path, target="host", cpu="", features="", opt_level=3,
-                 input_shapes=None, constant_inputs=None):
+                 input_shapes=None, constant_inputs=None, threads=1, disable_passes=()):
         self.path = os.path.abspath(path)
         if not os.path.exists(self.path):
             raise FileNotFoundError(f"no such ONNX file: {path}")
@@ -249,7 +274,8 @@ class OnnxModel:
             h.update(f"{entry}:{st.st_size}:{st.st_mtime_ns}".encode())
         constant_inputs = {k: np.asarray(v) for k, v in (constant_inputs or {}).items()}
         options = (target, cpu, features, int(opt_level), sorted((input_shapes or {}).items()),
-                   sorted((k, v.shape, v.tobytes()) for k, v in constant_inputs.items()))
+                   sorted((k, v.shape, v.tobytes()) for k, v in constant_inputs.items()),
+                   int(threads), tuple(disable_passes))
         h.update((repr(options) + __version__ + _compiler_fingerprint()).encode())
         key = h.hexdigest()[:32]
         name = "m" + key[:16]
@@ -261,13 +287,15 @@ class OnnxModel:
                     self.path, target=target, cpu=cpu, features=features, opt_level=opt_level,
                     name=name, emit="obj",
                     input_shapes={k: list(v) for k, v in (input_shapes or {}).items()},
-                    constant_inputs=constant_inputs)
+                    constant_inputs=constant_inputs, threads=int(threads),
+                    disabled_passes=list(disable_passes))
             except _dr1.CompileError as e:
                 raise CompileError(str(e)) from None
-            _link_shared(obj, so)
+            _link_shared(obj, so, int(threads))
             self.compiled = True
         ws, self.inputs, self.outputs = _model_info(so, name)
-        self._loaded = _Loaded(so, name, None, [(s, d) for _, s, d in self.outputs], ws)
+        self._loaded = _Loaded(so, name, None, [(s, d) for _, s, d in self.outputs], ws,
+                               int(threads))
 
     def __call__(self, *args, **kwargs):
         if kwargs:
@@ -291,13 +319,16 @@ class OnnxModel:
 
 
 def from_onnx(path, target="host", cpu="", features="", opt_level=3, input_shapes=None,
-              constant_inputs=None):
+              constant_inputs=None, threads=1, disable_passes=()):
     """Compiles an ONNX file with dr1 and returns a callable (numpy in and out).
 
     input_shapes: {name: shape} for inputs with symbolic dimensions.
     constant_inputs: {name: array} inputs to specialise on (compile-time values).
+    threads: > 1 runs convolutions and matmuls on that many OpenMP threads.
+    disable_passes: optional passes to skip (e.g. 'dr1-fold-batch-norm').
     """
-    return OnnxModel(path, target, cpu, features, opt_level, input_shapes, constant_inputs)
+    return OnnxModel(path, target, cpu, features, opt_level, input_shapes, constant_inputs,
+                     threads, disable_passes)
 
 
 class Artifact:
@@ -313,11 +344,12 @@ class Artifact:
 
 
 def optimize(model, method="static", example_inputs=None, target="host", output=None,
-             cpu="", features="", opt_level=3, name=None):
+             cpu="", features="", opt_level=3, name=None, threads=1, disable_passes=()):
     """Returns `model` compiled to native code ('static') or unchanged ('dynamic').
 
     With `output='model.o'` (and `example_inputs`), writes an object file and
     its header for `target` (e.g. 'aarch64') instead of loading it.
+    threads > 1 compiles for OpenMP threads (the object then needs -lomp).
     """
     if isinstance(model, (str, os.PathLike)):
         if method != "static":
@@ -328,16 +360,18 @@ def optimize(model, method="static", example_inputs=None, target="host", output=
             try:
                 obj, header, ws = _dr1.compile_onnx(os.fspath(model), target=target, cpu=cpu,
                                                     features=features, opt_level=opt_level,
-                                                    name=sym, emit="obj")
+                                                    name=sym, emit="obj", threads=int(threads),
+                                                    disabled_passes=list(disable_passes))
             except _dr1.CompileError as e:
                 raise CompileError(str(e)) from None
             return _write_artifact(output, obj, header, ws)
-        return from_onnx(model, target, cpu, features, opt_level)
+        return from_onnx(model, target, cpu, features, opt_level, threads=threads,
+                         disable_passes=disable_passes)
     if method == "dynamic":
         return model
     if method != "static":
         raise ValueError(f"method must be 'static' or 'dynamic', got {method!r}")
-    static = StaticModel(model, target, cpu, features, opt_level)
+    static = StaticModel(model, target, cpu, features, opt_level, threads, disable_passes)
     if output is None:
         if example_inputs is not None:
             static(*example_inputs)
@@ -351,7 +385,8 @@ def optimize(model, method="static", example_inputs=None, target="host", output=
     sym = name or "".join(c if c.isalnum() or c == "_" else "_" for c in base)
     if not sym or sym[0].isdigit():
         sym = "model_" + sym
-    obj, header, ws = _compile(ctx, sym, target, cpu, features, opt_level)
+    obj, header, ws = _compile(ctx, sym, target, cpu, features, opt_level, threads,
+                               disable_passes)
     return _write_artifact(output, obj, header, ws)
 
 

@@ -94,7 +94,8 @@ Type elementTypeFor(MLIRContext *ctx, const std::string &dtype) {
 class Graph {
 public:
   explicit Graph(const std::string &name)
-      : context(std::make_unique<MLIRContext>(MLIRContext::Threading::DISABLED)) {
+      : context(
+            std::make_unique<MLIRContext>(MLIRContext::Threading::DISABLED)) {
     ::dr1::registerDialects(*context);
     context->loadAllAvailableDialects();
     OpBuilder b(context.get());
@@ -109,11 +110,13 @@ public:
   /// A new function argument; returns its value id.
   int addInput(const std::vector<int64_t> &shape, const std::string &dtype,
                const std::string &name) {
-    auto type = RankedTensorType::get(shape, elementTypeFor(context.get(), dtype));
+    auto type =
+        RankedTensorType::get(shape, elementTypeFor(context.get(), dtype));
     BlockArgument arg = body->addArgument(type, loc(name));
     SmallVector<Type> inputs(func.getArgumentTypes());
     inputs.push_back(type);
-    func.setType(FunctionType::get(context.get(), inputs, func.getResultTypes()));
+    func.setType(
+        FunctionType::get(context.get(), inputs, func.getResultTypes()));
     if (!name.empty())
       func.setArgAttr(arg.getArgNumber(), "dr1.name",
                       StringAttr::get(context.get(), name));
@@ -125,7 +128,8 @@ public:
                   const std::string &name) {
     array = py::array::ensure(array, py::array::c_style);
     std::vector<int64_t> shape(array.shape(), array.shape() + array.ndim());
-    auto type = RankedTensorType::get(shape, elementTypeFor(context.get(), dtype));
+    auto type =
+        RankedTensorType::get(shape, elementTypeFor(context.get(), dtype));
     size_t itemsize = array.itemsize();
     ArrayRef<char> data(static_cast<const char *>(array.data()),
                         array.size() * itemsize);
@@ -162,8 +166,8 @@ public:
       resultType = RankedTensorType::get(
           *resultShape, elementTypeFor(context.get(), *resultDtype));
     OpBuilder b = builder();
-    FailureOr<Value> result =
-        mlir::dr1::buildOp(b, loc(name), opName, values, attributes, resultType);
+    FailureOr<Value> result = mlir::dr1::buildOp(b, loc(name), opName, values,
+                                                 attributes, resultType);
     if (failed(result))
       throw CompileError(diags.take());
     return push(*result);
@@ -202,13 +206,17 @@ public:
   /// Compiles a copy of the module; returns (output bytes, header, workspace).
   py::tuple compile(const std::string &target, const std::string &cpu,
                     const std::string &features, unsigned optLevel,
-                    const std::string &name, const std::string &emit) {
+                    const std::string &name, const std::string &emit,
+                    unsigned threads,
+                    const std::vector<std::string> &disabledPasses) {
     DiagnosticCollector diags(*context);
     ::dr1::CompileOptions options;
     options.target = target;
     options.cpu = cpu;
     options.features = features;
     options.optLevel = optLevel;
+    options.threads = threads;
+    options.disabledPasses = disabledPasses;
     options.name = name;
     options.emit = emitKind(emit);
     OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
@@ -289,7 +297,9 @@ py::tuple compileOnnx(const std::string &path, const std::string &target,
                       unsigned optLevel, const std::string &name,
                       const std::string &emit,
                       const std::map<std::string, std::vector<int64_t>> &shapes,
-                      const std::map<std::string, py::array> &constants) {
+                      const std::map<std::string, py::array> &constants,
+                      unsigned threads,
+                      const std::vector<std::string> &disabledPasses) {
   MLIRContext context(MLIRContext::Threading::DISABLED);
   ::dr1::registerDialects(context);
   DiagnosticCollector diags(context);
@@ -298,6 +308,8 @@ py::tuple compileOnnx(const std::string &path, const std::string &target,
   options.cpu = cpu;
   options.features = features;
   options.optLevel = optLevel;
+  options.threads = threads;
+  options.disabledPasses = disabledPasses;
   options.name = name;
   options.emit = emitKind(emit);
   ::dr1::OnnxImportOptions importOptions;
@@ -314,7 +326,8 @@ py::tuple compileOnnx(const std::string &path, const std::string &target,
   FailureOr<::dr1::Artifact> art;
   {
     py::gil_scoped_release release;
-    OwningOpRef<ModuleOp> module = ::dr1::importOnnxFile(context, path, importOptions);
+    OwningOpRef<ModuleOp> module =
+        ::dr1::importOnnxFile(context, path, importOptions);
     if (module)
       art = ::dr1::compile(*module, options);
     else
@@ -322,7 +335,8 @@ py::tuple compileOnnx(const std::string &path, const std::string &target,
   }
   if (failed(art))
     throw CompileError(diags.take());
-  return py::make_tuple(py::bytes(art->output), art->header, art->workspaceSize);
+  return py::make_tuple(py::bytes(art->output), art->header,
+                        art->workspaceSize);
 }
 
 /// Calls a compiled model's NAME_run_packed: the per-call path of
@@ -340,18 +354,23 @@ void callPacked(uintptr_t fn, const py::list &inputs, const py::list &outputs,
     in[i] = inputs[i].cast<py::array>().data();
   for (size_t i = 0; i < outputs.size(); ++i)
     out[i] = outputs[i].cast<py::array>().mutable_data();
-  auto run = reinterpret_cast<void (*)(const void *const *, void *const *, void *)>(fn);
+  auto run =
+      reinterpret_cast<void (*)(const void *const *, void *const *, void *)>(
+          fn);
   py::gil_scoped_release release;
   run(in, out, reinterpret_cast<void *>(workspace));
 }
 
 PYBIND11_MODULE(_dr1, m) {
   m.doc() = "dr1 compiler bindings";
-  m.def("compile_onnx", &compileOnnx, py::arg("path"), py::arg("target") = "host",
-        py::arg("cpu") = "", py::arg("features") = "", py::arg("opt_level") = 3,
+  m.def("compile_onnx", &compileOnnx, py::arg("path"),
+        py::arg("target") = "host", py::arg("cpu") = "",
+        py::arg("features") = "", py::arg("opt_level") = 3,
         py::arg("name") = "model", py::arg("emit") = "obj",
         py::arg("input_shapes") = std::map<std::string, std::vector<int64_t>>(),
-        py::arg("constant_inputs") = std::map<std::string, py::array>());
+        py::arg("constant_inputs") = std::map<std::string, py::array>(),
+        py::arg("threads") = 1,
+        py::arg("disabled_passes") = std::vector<std::string>());
   m.def("supported_onnx_ops", &::dr1::supportedOnnxOps);
   m.def("call_packed", &callPacked, py::arg("fn"), py::arg("inputs"),
         py::arg("outputs"), py::arg("workspace"));
@@ -373,5 +392,6 @@ PYBIND11_MODULE(_dr1, m) {
       .def("compile", &Graph::compile, py::arg("target") = "host",
            py::arg("cpu") = "", py::arg("features") = "",
            py::arg("opt_level") = 3, py::arg("name") = "model",
-           py::arg("emit") = "obj");
+           py::arg("emit") = "obj", py::arg("threads") = 1,
+           py::arg("disabled_passes") = std::vector<std::string>());
 }

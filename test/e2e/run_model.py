@@ -40,6 +40,10 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--opt", default="-O3")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="compile with --num-threads=N, link libomp, run on N threads")
+    ap.add_argument("--sanitize", action="store_true",
+                    help="build the harness and runtime with AddressSanitizer and UBSan")
     args = ap.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
@@ -49,14 +53,20 @@ def main():
         f.write(graph.text(outputs))
     name = args.model
     run([args.dr1c, w("model.mlir"), f"-target={args.target}", args.opt,
-         f"--name={name}", "-o", w(f"{name}.o")])
+         f"--num-threads={args.threads}", f"--name={name}", "-o", w(f"{name}.o")])
 
     cc = "cc" if args.target == "host" else "aarch64-linux-gnu-gcc"
     exe = w(f"{name}_{args.target}")
+    extra = []
+    if args.threads > 1:
+        omp = "/usr/lib/llvm-22/lib"
+        extra += [f"-L{omp}", "-lomp", f"-Wl,-rpath,{omp}"]
+    if args.sanitize:
+        extra += ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"]
     run([cc, "-std=c11", "-O2", "-Wall", "-Werror", f"-DMODEL={name}",
          f'-DMODEL_HEADER="{name}.h"', "-I", args.workdir, "-I",
          os.path.join(ROOT, "include"), os.path.join(HERE, "harness.c"),
-         os.path.join(ROOT, "runtime", "dr1rt.c"), w(f"{name}.o"), "-o", exe])
+         os.path.join(ROOT, "runtime", "dr1rt.c"), w(f"{name}.o"), "-o", exe] + extra)
 
     in_files, out_files = [], []
     for i, a in enumerate(graph.args):
@@ -65,7 +75,11 @@ def main():
         in_files.append(p)
     out_files = [w(f"out{i}.bin") for i in range(len(outputs))]
     prefix = [] if args.target == "host" else ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
-    print(run(prefix + [exe] + in_files + out_files).strip())
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    if args.sanitize:
+        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+        env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
+    print(run(prefix + [exe] + in_files + out_files, env=env).strip())
 
     ok = True
     for i, ref in enumerate(outputs):

@@ -57,6 +57,31 @@ def test_cnn_matches_eager_in_eval_mode():
     close(dr1.optimize(model)(x).numpy(), model(x).numpy())
 
 
+def test_threads_match_serial_and_eager():
+    # Output rows of the convolutions and strips of the matmuls run on
+    # OpenMP threads; results must not depend on how the work was split.
+    model = SmallCNN()
+    model.eval()
+    x = dr1.randn(5, 1, 8, 8)
+    threaded = dr1.optimize(model, threads=2)
+    close(threaded(x).numpy(), model(x).numpy())
+    close(threaded(x).numpy(), dr1.optimize(model)(x).numpy())
+    with pytest.raises(dr1.CompileError, match="threads must be 1..1024"):
+        dr1.optimize(model, threads=0)(x)
+
+
+def test_disabled_passes_keep_results():
+    model = SmallCNN()
+    model(dr1.randn(4, 1, 8, 8))
+    model.eval()
+    x = dr1.randn(2, 1, 8, 8)
+    plain = dr1.optimize(model, disable_passes=("dr1-fold-batch-norm", "dr1-propagate-transposes",
+                                                "dr1-fuse-elementwise"))
+    close(plain(x).numpy(), model(x).numpy())
+    with pytest.raises(dr1.CompileError, match="unknown pass 'dr1-nope'"):
+        dr1.optimize(model, disable_passes=("dr1-nope",))(x)
+
+
 class Encoder(dr1.Module):
     def __init__(self):
         super().__init__()

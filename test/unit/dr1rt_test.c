@@ -47,6 +47,9 @@ int main(void) {
   dr1rt_session_destroy(s);
 
   CHECK(dr1rt_session_create(NULL, &s) == DR1RT_ERROR_INVALID_ARGUMENT);
+  /* This test does not link libomp. */
+  CHECK(dr1rt_set_num_threads(0) == DR1RT_ERROR_INVALID_ARGUMENT);
+  CHECK(dr1rt_set_num_threads(2) == DR1RT_ERROR_UNSUPPORTED);
   model.abi_version = 99;
   CHECK(dr1rt_session_create(&model, &s) == DR1RT_ERROR_ABI_MISMATCH && !s);
   CHECK(strcmp(dr1rt_status_string(DR1RT_OK), "ok") == 0);

@@ -31,7 +31,8 @@ using namespace llvm;
 
 static cl::OptionCategory dr1Category("dr1c options");
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir|model.onnx>"),
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<model.mlir|model.onnx>"),
                                       cl::Required, cl::cat(dr1Category));
 static cl::opt<std::string>
     outputFile("o",
@@ -44,8 +45,9 @@ static cl::opt<std::string>
            cl::desc("Target: host (default), x86-64, aarch64, or a triple"),
            cl::init("host"), cl::cat(dr1Category));
 static cl::opt<std::string>
-    mcpu("mcpu", cl::desc("Target CPU, e.g. znver4, cortex-a76 (default: the "
-                          "host's CPU for -target=host, generic otherwise)"),
+    mcpu("mcpu",
+         cl::desc("Target CPU, e.g. znver4, cortex-a76 (default: the "
+                  "host's CPU for -target=host, generic otherwise)"),
          cl::cat(dr1Category));
 static cl::opt<std::string>
     mattr("mattr", cl::desc("Target features, e.g. +avx2,-avx512f"),
@@ -57,9 +59,9 @@ static cl::opt<std::string>
                   "lifetimes, offsets), llvm (optimized LLVM IR), asm, obj "
                   "(default: object + header)"),
          cl::init("obj"), cl::cat(dr1Category));
-static cl::opt<unsigned> optLevel(
-    "O", cl::desc("Optimization level 0-3 (default 3)"), cl::Prefix,
-    cl::init(3), cl::cat(dr1Category));
+static cl::opt<unsigned>
+    optLevel("O", cl::desc("Optimization level 0-3 (default 3)"), cl::Prefix,
+             cl::init(3), cl::cat(dr1Category));
 static cl::opt<std::string>
     modelName("name",
               cl::desc("Prefix of every exported symbol (default: the input "
@@ -71,10 +73,18 @@ static cl::opt<std::string>
                        "or @forward / @main)"),
               cl::cat(dr1Category));
 
+static cl::opt<unsigned> numThreads(
+    "num-threads",
+    cl::desc("1 (default): serial code needing only libc; N > 1: "
+             "convolutions and matmuls split across OpenMP threads (link "
+             "with -lomp; OMP_NUM_THREADS or dr1rt_set_num_threads picks the "
+             "count at run time)"),
+    cl::init(1), cl::cat(dr1Category));
 static cl::list<std::string> disabledPasses(
     "disable-pass",
-    cl::desc("Skip an optional dr1 optimization to measure its effect "
-             "(dr1-fold-batch-norm; repeatable)"),
+    cl::desc("Skip an optional optimization to measure its effect "
+             "(dr1-fold-batch-norm, dr1-propagate-transposes, "
+             "dr1-fuse-elementwise; repeatable)"),
     cl::value_desc("pass"), cl::cat(dr1Category));
 static cl::list<std::string> inputShapes(
     "input-shape",
@@ -140,9 +150,9 @@ std::string writeTemp(StringRef path, StringRef contents) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(dr1Category);
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "dr1c: compile a dr1-dialect or ONNX model to an object file and a C header\n");
+  cl::ParseCommandLineOptions(argc, argv,
+                              "dr1c: compile a dr1-dialect or ONNX model to an "
+                              "object file and a C header\n");
 
   dr1::CompileOptions options;
   options.target = target;
@@ -168,8 +178,12 @@ int main(int argc, char **argv) {
     fatal("unknown -emit=" + e +
           " (expected mlir, linalg, memory-plan, llvm, asm or obj)");
   options.disabledPasses.assign(disabledPasses.begin(), disabledPasses.end());
+  if (numThreads < 1)
+    fatal("--num-threads must be at least 1");
+  options.threads = numThreads;
   if (optLevel > 3)
-    fatal("unknown optimization level -O" + Twine(optLevel) + " (expected 0-3)");
+    fatal("unknown optimization level -O" + Twine(optLevel) +
+          " (expected 0-3)");
 
   dr1::OnnxImportOptions onnxOptions;
   for (StringRef spec : inputShapes) {

@@ -43,6 +43,13 @@ struct CompileOptions {
   std::string features;
   /// 0..3.
   unsigned optLevel = 3;
+  /// 1: serial code that needs nothing beyond libc. More than 1: the outer
+  /// loops of convolutions and matmuls are split across OpenMP threads; the
+  /// object must be linked with libomp (-lomp), and the number of threads
+  /// at run time is OpenMP's (OMP_NUM_THREADS, omp_set_num_threads or
+  /// libdr1rt's dr1rt_set_num_threads; otherwise one per core). dr1's Python
+  /// wrapper sets it to this number.
+  unsigned threads = 1;
   /// Prefix of every exported symbol; must be a C identifier.
   std::string name = "model";
   /// Entry function; empty: the module's only public function.

@@ -35,7 +35,8 @@ Value padSpatial(OpBuilder &b, Location loc, Value v, int64_t hDim,
   SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
   for (int64_t d : type.getShape())
     sizes.push_back(b.getIndexAttr(d));
-  return tensor::InsertSliceOp::create(b, loc, v, filled, offsets, sizes, strides);
+  return tensor::InsertSliceOp::create(b, loc, v, filled, offsets, sizes,
+                                       strides);
 }
 
 DenseIntElementsAttr i64Elements(OpBuilder &b, ArrayRef<int64_t> values) {
@@ -49,7 +50,8 @@ constexpr int64_t kMaxUnrolledGroups = 16;
 
 struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(Conv2DOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(Conv2DOp op,
+                                PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     Location loc = op.getLoc();
@@ -70,16 +72,19 @@ struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
     SmallVector<int64_t> outShape{n, oh, ow, f};
     Value init;
     if (Value bias = op.getBias())
-      init = buildElementwise(rewriter, loc, bias, RankedTensorType::get(outShape, elt),
-                              [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+      init = buildElementwise(
+          rewriter, loc, bias, RankedTensorType::get(outShape, elt),
+          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
     else
-      init = filledTensor(rewriter, loc, outShape, scalarConstant(rewriter, loc, elt, 0));
+      init = filledTensor(rewriter, loc, outShape,
+                          scalarConstant(rewriter, loc, elt, 0));
 
     Value y;
     if (g == 1) {
       Value w = transposeValue(rewriter, loc, op.getWeight(), {2, 3, 1, 0});
       y = linalg::Conv2DNhwcHwcfOp::create(rewriter, loc, init.getType(),
-                                           ValueRange{x, w}, init, strides, dilations)
+                                           ValueRange{x, w}, init, strides,
+                                           dilations)
               .getResult(0);
     } else if (g == c) {
       // Depthwise, with channel multiplier m = f / c: output f = ci * m + mi.
@@ -89,12 +94,14 @@ struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
       if (m == 1) {
         w = reshapeValue(rewriter, loc, w, {kh, kw, c});
         y = linalg::DepthwiseConv2DNhwcHwcOp::create(
-                rewriter, loc, init.getType(), ValueRange{x, w}, init, strides, dilations)
+                rewriter, loc, init.getType(), ValueRange{x, w}, init, strides,
+                dilations)
                 .getResult(0);
       } else {
         Value acc = reshapeValue(rewriter, loc, init, {n, oh, ow, c, m});
         y = linalg::DepthwiseConv2DNhwcHwcmOp::create(
-                rewriter, loc, acc.getType(), ValueRange{x, w}, acc, strides, dilations)
+                rewriter, loc, acc.getType(), ValueRange{x, w}, acc, strides,
+                dilations)
                 .getResult(0);
         y = reshapeValue(rewriter, loc, y, outShape);
       }
@@ -106,37 +113,46 @@ struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
       Value w = transposeValue(rewriter, loc, op.getWeight(), {2, 3, 1, 0});
       auto xt = tensorType(x);
       auto one = rewriter.getIndexAttr(1), zero = rewriter.getIndexAttr(0);
-      auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
+      auto idx = [&](int64_t v) -> OpFoldResult {
+        return rewriter.getIndexAttr(v);
+      };
       SmallVector<OpFoldResult> unit(4, one);
       y = init;
       for (int64_t gi = 0; gi < g; ++gi) {
         Value xs = tensor::ExtractSliceOp::create(
-            rewriter, loc, x, SmallVector<OpFoldResult>{zero, zero, zero, idx(gi * cg)},
-            SmallVector<OpFoldResult>{idx(n), idx(xt.getDimSize(1)), idx(xt.getDimSize(2)),
-                                      idx(cg)},
+            rewriter, loc, x,
+            SmallVector<OpFoldResult>{zero, zero, zero, idx(gi * cg)},
+            SmallVector<OpFoldResult>{idx(n), idx(xt.getDimSize(1)),
+                                      idx(xt.getDimSize(2)), idx(cg)},
             unit);
         Value ws = tensor::ExtractSliceOp::create(
-            rewriter, loc, w, SmallVector<OpFoldResult>{zero, zero, zero, idx(gi * fg)},
-            SmallVector<OpFoldResult>{idx(kh), idx(kw), idx(cg), idx(fg)}, unit);
+            rewriter, loc, w,
+            SmallVector<OpFoldResult>{zero, zero, zero, idx(gi * fg)},
+            SmallVector<OpFoldResult>{idx(kh), idx(kw), idx(cg), idx(fg)},
+            unit);
         SmallVector<OpFoldResult> outOffsets{zero, zero, zero, idx(gi * fg)};
         SmallVector<OpFoldResult> outSizes{idx(n), idx(oh), idx(ow), idx(fg)};
-        Value acc = tensor::ExtractSliceOp::create(rewriter, loc, y, outOffsets, outSizes, unit);
-        Value part = linalg::Conv2DNhwcHwcfOp::create(rewriter, loc, acc.getType(),
-                                                      ValueRange{xs, ws}, acc, strides,
-                                                      dilations)
+        Value acc = tensor::ExtractSliceOp::create(rewriter, loc, y, outOffsets,
+                                                   outSizes, unit);
+        Value part = linalg::Conv2DNhwcHwcfOp::create(
+                         rewriter, loc, acc.getType(), ValueRange{xs, ws}, acc,
+                         strides, dilations)
                          .getResult(0);
-        y = tensor::InsertSliceOp::create(rewriter, loc, part, y, outOffsets, outSizes, unit);
+        y = tensor::InsertSliceOp::create(rewriter, loc, part, y, outOffsets,
+                                          outSizes, unit);
       }
     } else {
       // Many groups: [N, H, W, G, C/G] x [G, F/G, KH, KW, C/G].
       auto xt = tensorType(x);
-      Value xg = reshapeValue(rewriter, loc, x,
-                              {n, xt.getDimSize(1), xt.getDimSize(2), g, c / g});
-      Value w = reshapeValue(rewriter, loc, op.getWeight(), {g, f / g, c / g, kh, kw});
+      Value xg = reshapeValue(
+          rewriter, loc, x, {n, xt.getDimSize(1), xt.getDimSize(2), g, c / g});
+      Value w = reshapeValue(rewriter, loc, op.getWeight(),
+                             {g, f / g, c / g, kh, kw});
       w = transposeValue(rewriter, loc, w, {0, 1, 3, 4, 2});
       Value acc = reshapeValue(rewriter, loc, init, {n, oh, ow, g, f / g});
       y = linalg::Conv2DNhwgcGfhwcOp::create(rewriter, loc, acc.getType(),
-                                             ValueRange{xg, w}, acc, strides, dilations)
+                                             ValueRange{xg, w}, acc, strides,
+                                             dilations)
               .getResult(0);
       y = reshapeValue(rewriter, loc, y, outShape);
     }
@@ -154,7 +170,8 @@ int64_t ceilExtra(int64_t in, int64_t out, int64_t k, int64_t s, int64_t d,
 
 struct MaxPoolLowering : OpRewritePattern<MaxPool2DOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(MaxPool2DOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(MaxPool2DOp op,
+                                PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     Location loc = op.getLoc();
@@ -166,30 +183,34 @@ struct MaxPoolLowering : OpRewritePattern<MaxPool2DOp> {
     if (k[0] == 1 && k[1] == 1) {
       // A 1x1 window is a strided slice (and linalg's unit-dim folding
       // mishandles strided 1x1 pooling).
-      SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0)), sizes, strides;
+      SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0)), sizes,
+          strides;
       for (int64_t dim : ot.getShape())
         sizes.push_back(rewriter.getIndexAttr(dim));
       strides = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
                  rewriter.getIndexAttr(s[0]), rewriter.getIndexAttr(s[1])};
-      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, ot, op.getInput(), offsets,
-                                                          sizes, strides);
+      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+          op, ot, op.getInput(), offsets, sizes, strides);
       return success();
     }
     SmallVector<int64_t> pad(p);
-    pad[2] += ceilExtra(it.getDimSize(2), ot.getDimSize(2), k[0], s[0], d[0], p[0], p[2]);
-    pad[3] += ceilExtra(it.getDimSize(3), ot.getDimSize(3), k[1], s[1], d[1], p[1], p[3]);
+    pad[2] += ceilExtra(it.getDimSize(2), ot.getDimSize(2), k[0], s[0], d[0],
+                        p[0], p[2]);
+    pad[3] += ceilExtra(it.getDimSize(3), ot.getDimSize(3), k[1], s[1], d[1],
+                        p[1], p[3]);
     Value lowest = lowestValue(rewriter, loc, elt);
     // NHWC like the convolutions, so the layout transposes between them
     // cancel (dr1-propagate-transposes).
     Value x = transposeValue(rewriter, loc, op.getInput(), {0, 2, 3, 1});
     x = padSpatial(rewriter, loc, x, 1, pad, lowest);
-    auto nhwc = RankedTensorType::get(
-        {ot.getDimSize(0), ot.getDimSize(2), ot.getDimSize(3), ot.getDimSize(1)}, elt);
+    auto nhwc = RankedTensorType::get({ot.getDimSize(0), ot.getDimSize(2),
+                                       ot.getDimSize(3), ot.getDimSize(1)},
+                                      elt);
     Value init = filledTensor(rewriter, loc, nhwc.getShape(), lowest);
     Value window = tensor::EmptyOp::create(rewriter, loc, k, elt);
-    Value y = linalg::PoolingNhwcMaxOp::create(rewriter, loc, nhwc, ValueRange{x, window},
-                                               init, i64Elements(rewriter, s),
-                                               i64Elements(rewriter, d))
+    Value y = linalg::PoolingNhwcMaxOp::create(
+                  rewriter, loc, nhwc, ValueRange{x, window}, init,
+                  i64Elements(rewriter, s), i64Elements(rewriter, d))
                   .getResult(0);
     rewriter.replaceOp(op, transposeValue(rewriter, loc, y, {0, 3, 1, 2}));
     return success();
@@ -198,14 +219,16 @@ struct MaxPoolLowering : OpRewritePattern<MaxPool2DOp> {
 
 struct AvgPoolLowering : OpRewritePattern<AvgPool2DOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AvgPool2DOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(AvgPool2DOp op,
+                                PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     Location loc = op.getLoc();
     auto it = tensorType(op.getInput());
     auto ot = op.getType();
     Type elt = it.getElementType();
-    ArrayRef<int64_t> k = op.getKernelShape(), s = op.getStrides(), p = op.getPadding();
+    ArrayRef<int64_t> k = op.getKernelShape(), s = op.getStrides(),
+                      p = op.getPadding();
     int64_t h = it.getDimSize(2), w = it.getDimSize(3);
     int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3);
     SmallVector<int64_t> pad(p);
@@ -214,13 +237,14 @@ struct AvgPoolLowering : OpRewritePattern<AvgPool2DOp> {
     Value zero = scalarConstant(rewriter, loc, elt, 0);
     Value x = transposeValue(rewriter, loc, op.getInput(), {0, 2, 3, 1});
     x = padSpatial(rewriter, loc, x, 1, pad, zero);
-    auto nhwc = RankedTensorType::get({ot.getDimSize(0), oh, ow, ot.getDimSize(1)}, elt);
+    auto nhwc = RankedTensorType::get(
+        {ot.getDimSize(0), oh, ow, ot.getDimSize(1)}, elt);
     Value init = filledTensor(rewriter, loc, nhwc.getShape(), zero);
     Value window = tensor::EmptyOp::create(rewriter, loc, k, elt);
     int64_t one[] = {1, 1};
-    Value sum = linalg::PoolingNhwcSumOp::create(rewriter, loc, nhwc, ValueRange{x, window},
-                                                 init, i64Elements(rewriter, s),
-                                                 i64Elements(rewriter, one))
+    Value sum = linalg::PoolingNhwcSumOp::create(
+                    rewriter, loc, nhwc, ValueRange{x, window}, init,
+                    i64Elements(rewriter, s), i64Elements(rewriter, one))
                     .getResult(0);
     sum = transposeValue(rewriter, loc, sum, {0, 3, 1, 2});
     // Per-position divisors, known at compile time (PyTorch/ONNX semantics:
@@ -236,12 +260,14 @@ struct AvgPoolLowering : OpRewritePattern<AvgPool2DOp> {
           ch = std::min(he, h) - std::max<int64_t>(hs, 0);
           cw = std::min(we, w) - std::max<int64_t>(ws, 0);
         }
-        counts.push_back(1.0f / static_cast<float>(std::max<int64_t>(1, ch * cw)));
+        counts.push_back(1.0f /
+                         static_cast<float>(std::max<int64_t>(1, ch * cw)));
       }
     }
     auto countF32 = RankedTensorType::get({oh, ow}, rewriter.getF32Type());
     Value divisors = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(countF32, ArrayRef<float>(counts)));
+        rewriter, loc,
+        DenseElementsAttr::get(countF32, ArrayRef<float>(counts)));
     Value y = buildElementwise(rewriter, loc, {sum, divisors}, ot,
                                [&](OpBuilder &b, Location l, ValueRange a) {
                                  Value r = convertScalar(b, l, a[1], elt);
@@ -254,7 +280,8 @@ struct AvgPoolLowering : OpRewritePattern<AvgPool2DOp> {
 
 struct GlobalAvgPoolLowering : OpRewritePattern<GlobalAvgPoolOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(GlobalAvgPoolOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(GlobalAvgPoolOp op,
+                                PatternRewriter &rewriter) const override {
     if (failed(requireStatic(rewriter, op)))
       return failure();
     Location loc = op.getLoc();
@@ -266,26 +293,29 @@ struct GlobalAvgPoolLowering : OpRewritePattern<GlobalAvgPoolOp> {
     // A reduction over the input as it is (no reshape), so that a layout
     // transpose feeding it folds into its indexing map.
     Value x = op.getInput();
-    Value init = filledTensor(rewriter, loc, {n, c}, scalarConstant(rewriter, loc, elt, 0));
+    Value init = filledTensor(rewriter, loc, {n, c},
+                              scalarConstant(rewriter, loc, elt, 0));
     MLIRContext *ctx = rewriter.getContext();
     AffineMap inMap = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    AffineMap outMap =
-        AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx);
-    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::reduction);
+    AffineMap outMap = AffineMap::get(
+        rank, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx);
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::reduction);
     iterators[0] = iterators[1] = utils::IteratorType::parallel;
     Value sum = linalg::GenericOp::create(
-                    rewriter, loc, init.getType(), x, init, ArrayRef<AffineMap>{inMap, outMap},
-                    iterators,
+                    rewriter, loc, init.getType(), x, init,
+                    ArrayRef<AffineMap>{inMap, outMap}, iterators,
                     [&](OpBuilder &b, Location l, ValueRange a) {
                       linalg::YieldOp::create(b, l, addS(b, l, a[0], a[1]));
                     })
                     .getResult(0);
-    Value mean = buildElementwise(rewriter, loc, sum, cast<RankedTensorType>(sum.getType()),
-                                  [&](OpBuilder &b, Location l, ValueRange a) {
-                                    return mulS(b, l, a[0],
-                                                scalarConstant(b, l, elt, 1.0 / spatial));
-                                  });
-    rewriter.replaceOp(op, reshapeValue(rewriter, loc, mean, op.getType().getShape()));
+    Value mean = buildElementwise(
+        rewriter, loc, sum, cast<RankedTensorType>(sum.getType()),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          return mulS(b, l, a[0], scalarConstant(b, l, elt, 1.0 / spatial));
+        });
+    rewriter.replaceOp(
+        op, reshapeValue(rewriter, loc, mean, op.getType().getShape()));
     return success();
   }
 };
@@ -293,6 +323,6 @@ struct GlobalAvgPoolLowering : OpRewritePattern<GlobalAvgPoolOp> {
 } // namespace
 
 void mlir::dr1::populateConvPoolPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2DLowering, MaxPoolLowering, AvgPoolLowering, GlobalAvgPoolLowering>(
-      patterns.getContext());
+  patterns.add<Conv2DLowering, MaxPoolLowering, AvgPoolLowering,
+               GlobalAvgPoolLowering>(patterns.getContext());
 }
