@@ -70,7 +70,8 @@ int main(void) {
   M = (int)m->inputs[0].shape[0];
   K = (int)m->inputs[0].shape[1];
   N = (int)m->inputs[1].shape[1];
-  openblas_set_num_threads(1);
+  const char *threads = getenv("BENCH_THREADS");
+  openblas_set_num_threads(threads ? atoi(threads) : 1);
   A = aligned_alloc(64, (size_t)M * K * 4 + 64);
   B = aligned_alloc(64, (size_t)K * N * 4 + 64);
   C1 = aligned_alloc(64, (size_t)M * N * 4 + 64);

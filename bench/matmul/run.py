@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""f32 matmul: dr1 vs OpenBLAS, single thread, side by side in one process.
+"""f32 matmul: dr1 vs OpenBLAS on 1 and 2 threads, side by side in one run.
 
-  python3 bench/matmul/run.py [--shapes 256,512] [--write-docs]
+  python3 bench/matmul/run.py [--shapes 256x256x256,...] [--threads 1,2] [--write-docs]
 
 Each shape is compiled with dr1c for the host, linked with bench_matmul.c
 and OpenBLAS, checked against OpenBLAS (|err| <= 1e-4 * K * max|ref| / 100),
@@ -27,33 +27,47 @@ def model(m, n, k):
             f"  return %0 : tensor<{m}x{n}xf32>\n}}\n")
 
 
-def bench(m, n, k, dr1c, work):
-    name = f"mm_{m}x{n}x{k}"
+def peak_gflops(work):
+    """Peak f32 FMA GFLOP/s of one core, from bench/peak/peak.c."""
+    exe = os.path.join(work, "peak")
+    subprocess.run(["cc", "-O2", "-march=native", os.path.join(ROOT, "bench", "peak", "peak.c"),
+                    "-o", exe], check=True)
+    return json.loads(subprocess.run([exe], check=True, capture_output=True,
+                                     text=True).stdout)["gflops"]
+
+
+def bench(m, n, k, dr1c, work, threads=1):
+    name = f"mm_{m}x{n}x{k}_t{threads}"
     src = os.path.join(work, name + ".mlir")
     with open(src, "w") as f:
         f.write(model(m, n, k))
     obj = os.path.join(work, name + ".o")
-    subprocess.run([dr1c, src, f"--name={name}", "-o", obj], check=True)
+    subprocess.run([dr1c, src, f"--name={name}", f"--num-threads={threads}", "-o", obj],
+                   check=True)
+    omp = ["-L/usr/lib/llvm-22/lib", "-lomp", "-Wl,-rpath,/usr/lib/llvm-22/lib"] if threads > 1 else []
     exe = os.path.join(work, name)
     subprocess.run(["cc", "-O2", "-std=c11", f"-DMODEL={name}", f'-DMODEL_HEADER="{name}.h"',
                     "-I", work, "-I", "/usr/include/x86_64-linux-gnu/openblas-pthread",
                     os.path.join(ROOT, "bench", "matmul", "bench_matmul.c"), obj,
-                    "-lopenblas", "-lm", "-o", exe], check=True)
+                    "-lopenblas", "-lm", "-o", exe] + omp, check=True)
     env = {k_: v for k_, v in os.environ.items()
            if k_ not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    env["OPENBLAS_NUM_THREADS"] = "1"
+    env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = env["BENCH_THREADS"] = str(threads)
     out = subprocess.run([exe], check=True, capture_output=True, text=True, env=env).stdout
     r = json.loads(out)
+    r["threads"] = threads
     r["ok"] = r["max_abs_err"] <= 1e-6 * k * max(r["max_ref"], 1.0)
     return r
 
 
-def table(rows):
-    lines = ["| M x N x K | dr1 GFLOP/s | OpenBLAS GFLOP/s | dr1 / OpenBLAS | max abs err vs OpenBLAS |",
-             "|---|---:|---:|---:|---:|"]
+def table(rows, peak):
+    lines = ["| M x N x K | threads | dr1 GFLOP/s | OpenBLAS GFLOP/s | dr1 / OpenBLAS | "
+             "dr1 % of peak | max abs err vs OpenBLAS |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['m']} x {r['n']} x {r['k']} | {r['dr1_gflops']:.1f} | "
+        lines.append(f"| {r['m']} x {r['n']} x {r['k']} | {r['threads']} | {r['dr1_gflops']:.1f} | "
                      f"{r['blas_gflops']:.1f} | {r['dr1_gflops'] / r['blas_gflops']:.2f} | "
+                     f"{100 * r['dr1_gflops'] / (peak * r['threads']):.0f}% | "
                      f"{r['max_abs_err']:.1e}{'' if r['ok'] else ' WRONG'} |")
     return "\n".join(lines)
 
@@ -62,6 +76,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dr1c", default=os.path.join(ROOT, "build", "bin", "dr1c"))
     ap.add_argument("--shapes", help="comma-separated MxNxK list")
+    ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     ap.add_argument("--write-docs", action="store_true",
                     help="replace the matmul section of docs/benchmarks.md")
     args = ap.parse_args()
@@ -70,18 +85,24 @@ def main():
         shapes = [tuple(int(x) for x in s.split("x")) for s in args.shapes.split(",")]
     rows = []
     with tempfile.TemporaryDirectory() as work:
-        for m, n, k in shapes:
-            r = bench(m, n, k, args.dr1c, work)
-            rows.append(r)
-            print(json.dumps(r), flush=True)
+        peak = peak_gflops(work)
+        print(f"peak per core: {peak:.1f} GFLOP/s", flush=True)
+        for t in [int(x) for x in args.threads.split(",")]:
+            for m, n, k in shapes:
+                r = bench(m, n, k, args.dr1c, work, t)
+                rows.append(r)
+                print(json.dumps(r), flush=True)
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
                          capture_output=True, text=True).stdout.strip()
-    text = table(rows)
+    text = table(rows, peak)
     print(text)
     if args.write_docs:
         path = os.path.join(ROOT, "docs", "benchmarks.md")
         section = (f"<!-- matmul:begin -->\nCPU: {cpu}; OpenBLAS kernel: {rows[0]['blas_core']}; "
-                   f"one thread each.\nCommand: `python3 bench/matmul/run.py --write-docs`\n\n"
+                   f"dr1 and OpenBLAS on the same number of threads. Peak: {peak:.0f} GFLOP/s "
+                   f"per core, measured by bench/peak/peak.c (24 independent chains of "
+                   f"512-bit FMAs; 2 flops per lane per FMA); % of peak is against threads "
+                   f"x that.\nCommand: `python3 bench/matmul/run.py --write-docs`\n\n"
                    f"{text}\n<!-- matmul:end -->")
         doc = open(path).read()
         start, end = doc.index("<!-- matmul:begin -->"), doc.index("<!-- matmul:end -->")

@@ -261,6 +261,40 @@ int64_t divisorTile(int64_t total, int64_t limit, int64_t preferred = 1) {
   return bestPreferred ? bestPreferred : best;
 }
 
+/// `op` (NHWC convolution) rewritten to produce `width` output columns, the
+/// input grown on the right to feed them; the original result is a slice.
+FailureOr<linalg::LinalgOp> padConvWidth(RewriterBase &rewriter,
+                                         linalg::LinalgOp op, int64_t width) {
+  auto in = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
+  auto out = cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  auto filter = cast<RankedTensorType>(op.getDpsInputs()[1].getType());
+  auto strides = op->getAttrOfType<DenseIntElementsAttr>("strides");
+  auto dilations = op->getAttrOfType<DenseIntElementsAttr>("dilations");
+  if (!strides || !dilations)
+    return failure();
+  int64_t sw = strides.getValues<int64_t>()[1];
+  int64_t dw = dilations.getValues<int64_t>()[1];
+  int64_t kw = filter.getDimSize(1);
+  int64_t inWidth =
+      std::max<int64_t>(in.getDimSize(2), (width - 1) * sw + (kw - 1) * dw + 1);
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<int64_t> inShape(in.getShape()), outShape(out.getShape());
+  inShape[2] = inWidth;
+  outShape[2] = width;
+  Value input = padWithZeros(rewriter, loc, op.getDpsInputs()[0], inShape);
+  Value init = padWithZeros(rewriter, loc, op.getDpsInits()[0], outShape);
+  Operation *wide = rewriter.clone(*op);
+  wide->setOperand(0, input);
+  wide->setOperand(op.getNumDpsInputs(), init);
+  wide->getResult(0).setType(init.getType());
+  SmallVector<int64_t> zeros(out.getRank(), 0), ones(out.getRank(), 1);
+  rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+      op, out, wide->getResult(0), indexAttrs(rewriter, zeros),
+      indexAttrs(rewriter, out.getShape()), indexAttrs(rewriter, ones));
+  return cast<linalg::LinalgOp>(wide);
+}
+
 /// Convolutions (NHWC x HWCF and depthwise NHWC x HWC): one output row per
 /// tile, OWt output columns x Ft output channels of accumulators, the filter
 /// height tiled to 1 so that the tile is a 1-D convolution, which the
@@ -276,7 +310,20 @@ LogicalResult tileConv(RewriterBase &rewriter, linalg::LinalgOp op,
   int64_t accumulators = registers / 2;
   int64_t ft = divisorTile(f, 2 * lanes, lanes);
   int64_t vectors = llvm::divideCeil(ft, lanes);
-  int64_t owt = divisorTile(ow, std::max<int64_t>(1, accumulators / vectors));
+  int64_t owtMax = std::max<int64_t>(1, accumulators / vectors);
+  int64_t owt = divisorTile(ow, owtMax);
+  if (owt * 2 <= owtMax && ow > owtMax) {
+    // Widths with no good divisor (55, 111, primes): compute a few extra
+    // output columns so that every tile holds owtMax accumulators, rather
+    // than running latency-bound tiles of one or two.
+    FailureOr<linalg::LinalgOp> padded =
+        padConvWidth(rewriter, op, llvm::alignTo(ow, owtMax));
+    if (succeeded(padded)) {
+      op = *padded;
+      owt = owtMax;
+      out = cast<RankedTensorType>(op.getDpsInits()[0].getType());
+    }
+  }
   SmallVector<int64_t> sizes;
   if (isa<linalg::Conv2DNhwcHwcfOp>(op)) {
     int64_t c = filter.getDimSize(2);

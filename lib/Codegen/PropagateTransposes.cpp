@@ -129,12 +129,82 @@ struct IterateInOperandLayout : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// A concatenation (insert_slice chain into tensor.empty) whose pieces are
+/// all transposed the same way is done in the pieces' layout and
+/// transposed once: the transpose moves past it.
+struct ConcatInOperandLayout : OpRewritePattern<tensor::InsertSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::InsertSliceOp first,
+                                PatternRewriter &rewriter) const override {
+    // The chain starts at an empty tensor (possibly shared, after CSE, with
+    // other concatenations of the same shape).
+    auto empty = first.getDest().getDefiningOp<tensor::EmptyOp>();
+    if (!empty)
+      return failure();
+    auto type = dyn_cast<RankedTensorType>(empty.getType());
+    if (!type || !type.hasStaticShape())
+      return failure();
+    SmallVector<tensor::InsertSliceOp> chain{first};
+    Value acc = first.getResult();
+    while (acc.hasOneUse()) {
+      auto insert = dyn_cast<tensor::InsertSliceOp>(*acc.getUsers().begin());
+      if (!insert || insert.getDest() != acc)
+        break;
+      chain.push_back(insert);
+      acc = insert.getResult();
+    }
+    if (chain.size() < 2)
+      return failure();
+    std::optional<SmallVector<int64_t>> perm;
+    for (tensor::InsertSliceOp insert : chain) {
+      auto transpose = insert.getSource().getDefiningOp<linalg::TransposeOp>();
+      if (!transpose || !insert.hasUnitStride() ||
+          insert.getSourceType().getRank() != type.getRank() ||
+          !insert.getStaticOffsets().size() ||
+          ShapedType::isDynamicShape(insert.getStaticOffsets()) ||
+          ShapedType::isDynamicShape(insert.getStaticSizes()))
+        return failure();
+      SmallVector<int64_t> p(transpose.getPermutation());
+      if (perm && *perm != p)
+        return failure();
+      perm = p;
+    }
+    // result dim i is source dim perm[i].
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> shape(rank);
+    for (int64_t i = 0; i < rank; ++i)
+      shape[(*perm)[i]] = type.getDimSize(i);
+    Location loc = first.getLoc();
+    rewriter.setInsertionPointAfter(chain.back());
+    Value result =
+        tensor::EmptyOp::create(rewriter, loc, shape, type.getElementType());
+    for (tensor::InsertSliceOp insert : chain) {
+      auto transpose = insert.getSource().getDefiningOp<linalg::TransposeOp>();
+      SmallVector<OpFoldResult> offsets(rank), sizes(rank),
+          strides(rank, rewriter.getIndexAttr(1));
+      for (int64_t i = 0; i < rank; ++i) {
+        offsets[(*perm)[i]] =
+            rewriter.getIndexAttr(insert.getStaticOffsets()[i]);
+        sizes[(*perm)[i]] = rewriter.getIndexAttr(insert.getStaticSizes()[i]);
+      }
+      result = tensor::InsertSliceOp::create(
+          rewriter, loc, transpose.getInput(), result, offsets, sizes, strides);
+    }
+    Value back = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                         type.getElementType());
+    rewriter.replaceOpWithNewOp<linalg::TransposeOp>(chain.back(), result, back,
+                                                     *perm);
+    return success();
+  }
+};
+
 struct PropagateTransposesPass
     : mlir::dr1::impl::PropagateTransposesBase<PropagateTransposesPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
-    patterns.add<FoldTransposeIntoGeneric, IterateInOperandLayout>(ctx);
+    patterns.add<FoldTransposeIntoGeneric, IterateInOperandLayout,
+                 ConcatInOperandLayout>(ctx);
     linalg::TransposeOp::getCanonicalizationPatterns(patterns, ctx);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

@@ -111,3 +111,27 @@ func.func @named_consumer(%x: tensor<8x4xf32>, %w: tensor<8x6xf32>, %c: tensor<4
   %m = linalg.matmul ins(%t, %w : tensor<4x8xf32>, tensor<8x6xf32>) outs(%c : tensor<4x6xf32>) -> tensor<4x6xf32>
   return %m : tensor<4x6xf32>
 }
+
+// -----
+
+// A channel concatenation of two NHWC results (SqueezeNet's fire module)
+// is done in NHWC and transposed once; the transpose into the next NHWC op
+// cancels with it.
+// CHECK-LABEL: func @concat
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x4x5x7xf32>
+// CHECK: %[[A:.*]] = tensor.insert_slice %arg0 into %[[E]][0, 0, 0, 0] [1, 4, 5, 3] [1, 1, 1, 1]
+// CHECK: %[[B:.*]] = tensor.insert_slice %arg1 into %[[A]][0, 0, 0, 3] [1, 4, 5, 4] [1, 1, 1, 1]
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[B]] : tensor<1x4x5x7xf32>
+func.func @concat(%x: tensor<1x4x5x3xf32>, %y: tensor<1x4x5x4xf32>) -> tensor<1x4x5x7xf32> {
+  %e0 = tensor.empty() : tensor<1x3x4x5xf32>
+  %tx = linalg.transpose ins(%x : tensor<1x4x5x3xf32>) outs(%e0 : tensor<1x3x4x5xf32>) permutation = [0, 3, 1, 2]
+  %e1 = tensor.empty() : tensor<1x4x4x5xf32>
+  %ty = linalg.transpose ins(%y : tensor<1x4x5x4xf32>) outs(%e1 : tensor<1x4x4x5xf32>) permutation = [0, 3, 1, 2]
+  %e = tensor.empty() : tensor<1x7x4x5xf32>
+  %c0 = tensor.insert_slice %tx into %e[0, 0, 0, 0] [1, 3, 4, 5] [1, 1, 1, 1] : tensor<1x3x4x5xf32> into tensor<1x7x4x5xf32>
+  %c1 = tensor.insert_slice %ty into %c0[0, 3, 0, 0] [1, 4, 4, 5] [1, 1, 1, 1] : tensor<1x4x4x5xf32> into tensor<1x7x4x5xf32>
+  %e2 = tensor.empty() : tensor<1x4x5x7xf32>
+  %back = linalg.transpose ins(%c1 : tensor<1x7x4x5xf32>) outs(%e2 : tensor<1x4x5x7xf32>) permutation = [0, 2, 3, 1]
+  return %back : tensor<1x4x5x7xf32>
+}

@@ -136,7 +136,21 @@ def conv_shapes(rng):
     outs.append(g.conv2d(y, g.const(_w(rng, 9, 16, 3, 3)), g.const(_w(rng, 9, scale=0.1)),
                          strides=(2, 2), groups=3))
     outs.append(g.conv2d(y, g.const(_w(rng, 48, 2, 3, 3)), padding=(1, 1, 1, 1), groups=24))
+    # A fire module: two convolutions concatenated on channels (done in NHWC
+    # by dr1-propagate-transposes), with a residual add, into a third.
+    e1 = g.relu(g.conv2d(y, g.const(_w(rng, 8, 48, 1, 1))))
+    e3 = g.relu(g.conv2d(y, g.const(_w(rng, 8, 48, 3, 3)), padding=(1, 1, 1, 1)))
+    cat = g.concat([e1, e3], 1)
+    outs.append(g.conv2d(g.add(cat, g.conv2d(y, g.const(_w(rng, 16, 48, 1, 1)))),
+                         g.const(_w(rng, 5, 16, 3, 3))))
     outs.append(g.conv2d(y, g.const(_w(rng, 96, 48, 3, 3)), padding=(1, 1, 1, 1)))
+    # Output widths with no good tile divisor (37, 19 and 53 > the 16
+    # accumulators a tile holds): computed on padded widths, sliced back.
+    z = g.arg(rng.standard_normal((2, 16, 3, 37)).astype(np.float32))
+    outs.append(g.conv2d(z, g.const(_w(rng, 16, 16, 1, 1)), g.const(_w(rng, 16, scale=0.1))))
+    outs.append(g.conv2d(z, g.const(_w(rng, 16, 1, 3, 3)), padding=(1, 1, 1, 1),
+                         strides=(2, 2), groups=16))
+    outs.append(g.conv2d(z, g.const(_w(rng, 8, 16, 3, 3)), padding=(1, 9, 1, 9)))
     outs.append(g.max_pool2d(y, (3, 3), (2, 2), (1, 1, 1, 1), ceil_mode=True))
     outs.append(g.avg_pool2d(y, (3, 3), (2, 2), (0, 0, 1, 1), count_include_pad=True,
                              ceil_mode=True))
