@@ -118,6 +118,111 @@ std::string formatMemoryPlan(func::FuncOp fn, StringRef name) {
   return s;
 }
 
+/// The plan as an SVG picture: one rectangle per buffer, spanning its
+/// lifetime (x, in op positions) and its bytes in the arena (y), under
+/// lines at the arena size and the lower bound.
+std::string formatMemoryPlanSVG(func::FuncOp fn, StringRef name) {
+  auto get = [&](StringRef attr) -> int64_t {
+    auto a = fn->getAttrOfType<IntegerAttr>(attr);
+    return a ? a.getInt() : 0;
+  };
+  int64_t arena = get("dr1.workspace_size"),
+          bound = get("dr1.workspace_lower_bound");
+  struct Rect {
+    int64_t bytes, offset, first, last;
+    std::string type;
+  };
+  SmallVector<Rect> rects;
+  int64_t span = 1;
+  fn.walk([&](memref::ViewOp view) {
+    auto info = view->getAttrOfType<DictionaryAttr>("dr1.buffer");
+    if (!info)
+      return;
+    auto v = [&](StringRef k) {
+      return cast<IntegerAttr>(info.get(k)).getInt();
+    };
+    std::string type;
+    llvm::raw_string_ostream ts(type);
+    ts << view.getType();
+    rects.push_back(
+        {v("bytes"), v("offset"), v("first_use"), v("last_use"), type});
+    span = std::max(span, v("last_use") + 1);
+  });
+  const double width = 960, height = 540, left = 90, top = 50, right = 20,
+               bottom = 50;
+  double plotW = width - left - right, plotH = height - top - bottom;
+  double yMax = std::max<int64_t>(1, arena);
+  auto x = [&](double pos) { return left + plotW * pos / span; };
+  auto y = [&](double bytes) { return top + plotH * (1 - bytes / yMax); };
+  auto fmt = [](double v) { return llvm::format("%.1f", v); };
+  auto escape = [](StringRef text) {
+    std::string out;
+    for (char c : text)
+      out += c == '<'   ? "&lt;"
+             : c == '>' ? "&gt;"
+             : c == '&' ? "&amp;"
+                        : std::string(1, c);
+    return out;
+  };
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << fmt(width)
+     << "\" height=\"" << fmt(height) << "\" font-family=\"sans-serif\" "
+     << "font-size=\"12\">\n";
+  os << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  os << "<text x=\"" << fmt(left)
+     << "\" y=\"20\" font-size=\"15\">memory plan of " << escape(name)
+     << ": arena " << arena << " bytes, lower bound " << bound << " bytes, "
+     << rects.size() << " buffers</text>\n";
+  // Axes: lifetime positions along x, arena offsets along y.
+  os << "<line x1=\"" << fmt(left) << "\" y1=\"" << fmt(top + plotH)
+     << "\" x2=\"" << fmt(left + plotW) << "\" y2=\"" << fmt(top + plotH)
+     << "\" stroke=\"black\"/>\n";
+  os << "<line x1=\"" << fmt(left) << "\" y1=\"" << fmt(top) << "\" x2=\""
+     << fmt(left) << "\" y2=\"" << fmt(top + plotH)
+     << "\" stroke=\"black\"/>\n";
+  os << "<text x=\"" << fmt(left + plotW / 2) << "\" y=\"" << fmt(height - 12)
+     << "\" text-anchor=\"middle\">lifetime (position of the entry's "
+        "top-level ops, 0.."
+     << span - 1 << ")</text>\n";
+  os << "<text x=\"16\" y=\"" << fmt(top + plotH / 2)
+     << "\" transform=\"rotate(-90 16 " << fmt(top + plotH / 2)
+     << ")\" text-anchor=\"middle\">offset in the arena (bytes)</text>\n";
+  for (int i = 0; i <= 4; ++i) {
+    double bytes = yMax * i / 4;
+    os << "<text x=\"" << fmt(left - 6) << "\" y=\"" << fmt(y(bytes) + 4)
+       << "\" text-anchor=\"end\">" << static_cast<int64_t>(bytes)
+       << "</text>\n";
+  }
+  static const char *palette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2",
+                                  "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+                                  "#9c755f", "#bab0ac"};
+  for (auto [i, r] : llvm::enumerate(rects)) {
+    double x0 = x(r.first), x1 = x(r.last + 1);
+    double y0 = y(r.offset + r.bytes), y1 = y(r.offset);
+    os << "<rect x=\"" << fmt(x0) << "\" y=\"" << fmt(y0) << "\" width=\""
+       << fmt(std::max(1.0, x1 - x0)) << "\" height=\""
+       << fmt(std::max(1.0, y1 - y0)) << "\" fill=\"" << palette[i % 10]
+       << "\" fill-opacity=\"0.75\" stroke=\"black\" stroke-width=\"0.5\">"
+       << "<title>#" << i << ": " << r.bytes << " bytes at " << r.offset
+       << ", live [" << r.first << ", " << r.last << "], " << escape(r.type)
+       << "</title></rect>\n";
+  }
+  auto hline = [&](int64_t bytes, StringRef color, StringRef label) {
+    os << "<line x1=\"" << fmt(left) << "\" y1=\"" << fmt(y(bytes))
+       << "\" x2=\"" << fmt(left + plotW) << "\" y2=\"" << fmt(y(bytes))
+       << "\" stroke=\"" << color << "\" stroke-dasharray=\"6 4\"/>\n";
+    os << "<text x=\"" << fmt(left + plotW - 4) << "\" y=\""
+       << fmt(y(bytes) - 4) << "\" text-anchor=\"end\" fill=\"" << color
+       << "\">" << label << "</text>\n";
+  };
+  hline(arena, "black", "arena");
+  if (bound && bound != arena)
+    hline(bound, "#c00", "lower bound");
+  os << "</svg>\n";
+  return s;
+}
+
 LogicalResult runStage(ModuleOp module,
                        llvm::function_ref<void(OpPassManager &)> build) {
   PassManager pm(module.getContext());
@@ -211,6 +316,10 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     sig.workspaceSize = ws.getInt();
   if (options.emit == EmitKind::MemoryPlan) {
     artifact.output = formatMemoryPlan(runFn, options.name);
+    return artifact;
+  }
+  if (options.emit == EmitKind::MemoryPlanSVG) {
+    artifact.output = formatMemoryPlanSVG(runFn, options.name);
     return artifact;
   }
   if (failed(runStage(module, [&](OpPassManager &pm) {

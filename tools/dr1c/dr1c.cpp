@@ -56,7 +56,8 @@ static cl::opt<std::string>
     emit("emit",
          cl::desc("What to produce: mlir (dr1 after graph passes), linalg "
                   "(linalg on tensors), memory-plan (workspace buffers, "
-                  "lifetimes, offsets), llvm (optimized LLVM IR), asm, obj "
+                  "lifetimes, offsets), memory-plan-svg (the same as a "
+                  "picture), llvm (optimized LLVM IR), asm, obj "
                   "(default: object + header)"),
          cl::init("obj"), cl::cat(dr1Category));
 static cl::opt<unsigned>
@@ -174,9 +175,12 @@ int main(int argc, char **argv) {
     options.emit = dr1::EmitKind::Object;
   else if (e == "memory-plan")
     options.emit = dr1::EmitKind::MemoryPlan;
+  else if (e == "memory-plan-svg")
+    options.emit = dr1::EmitKind::MemoryPlanSVG;
   else
     fatal("unknown -emit=" + e +
-          " (expected mlir, linalg, memory-plan, llvm, asm or obj)");
+          " (expected mlir, linalg, memory-plan, memory-plan-svg, llvm, asm "
+          "or obj)");
   options.disabledPasses.assign(disabledPasses.begin(), disabledPasses.end());
   if (numThreads < 1)
     fatal("--num-threads must be at least 1");

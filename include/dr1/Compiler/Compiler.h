@@ -32,6 +32,7 @@ enum class EmitKind {
   Asm,    ///< target assembly
   Object, ///< ELF relocatable object (+ header)
   MemoryPlan, ///< every workspace buffer: size, lifetime, offset; the arena
+  MemoryPlanSVG, ///< the same as a picture: offsets against lifetimes
 };
 
 struct CompileOptions {
