@@ -44,8 +44,18 @@ int main(int argc, char **argv) {
   void *outputs[64];
   for (int i = 0; i < m->num_inputs; ++i)
     inputs[i] = read_file(argv[1 + i], m->inputs[i].size_bytes);
-  for (int i = 0; i < m->num_outputs; ++i)
-    outputs[i] = calloc(1, m->outputs[i].size_bytes);
+  /* Outputs are followed by guard bytes the model must not touch (the
+   * compiled code is not instrumented by sanitizers). */
+  enum { GUARD = 256 };
+  for (int i = 0; i < m->num_outputs; ++i) {
+    outputs[i] = calloc(1, m->outputs[i].size_bytes + GUARD);
+    memset((char *)outputs[i] + m->outputs[i].size_bytes, 0xA5, GUARD);
+  }
+  void *copies[64];
+  for (int i = 0; i < m->num_inputs; ++i) {
+    copies[i] = malloc(m->inputs[i].size_bytes + 1);
+    memcpy(copies[i], inputs[i], m->inputs[i].size_bytes);
+  }
 
   dr1rt_session *s = NULL;
   dr1rt_status st = dr1rt_session_create(m, &s);
@@ -58,6 +68,20 @@ int main(int argc, char **argv) {
   dr1rt_session_run(s, inputs, outputs);
   dr1rt_session_run(s, inputs, outputs);
   dr1rt_session_destroy(s);
+  for (int i = 0; i < m->num_outputs; ++i)
+    for (int b = 0; b < GUARD; ++b)
+      if (((unsigned char *)outputs[i])[m->outputs[i].size_bytes + b] != 0xA5) {
+        fprintf(stderr, "harness: output %d written past its end\n", i);
+        return 3;
+      }
+  /* Inputs are const in the ABI. */
+  for (int i = 0; i < m->num_inputs; ++i) {
+    if (memcmp(copies[i], inputs[i], m->inputs[i].size_bytes) != 0) {
+      fprintf(stderr, "harness: input %d was modified\n", i);
+      return 3;
+    }
+    free(copies[i]);
+  }
 
   for (int i = 0; i < m->num_outputs; ++i) {
     FILE *f = fopen(argv[1 + m->num_inputs + i], "wb");
@@ -68,6 +92,10 @@ int main(int argc, char **argv) {
     }
     fclose(f);
   }
+  for (int i = 0; i < m->num_inputs; ++i)
+    free((void *)inputs[i]);
+  for (int i = 0; i < m->num_outputs; ++i)
+    free(outputs[i]);
   printf("%s: %d inputs, %d outputs, workspace %llu bytes\n", m->name,
          m->num_inputs, m->num_outputs,
          (unsigned long long)m->workspace_size);
