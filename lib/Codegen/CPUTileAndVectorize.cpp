@@ -335,7 +335,8 @@ LogicalResult tileConv(RewriterBase &rewriter, linalg::LinalgOp op,
   }
   LLVM_DEBUG(llvm::dbgs() << "conv tiles: ow " << owt << ", channels " << ft
                           << "\n");
-  if (parallel) {
+  // Rows already tiled (dr1-fuse-epilogue) are tiled only within.
+  if (parallel && !op->hasAttr("dr1.row_tiled")) {
     // Output rows (of every image) are shared out between threads.
     SmallVector<int64_t> rows(sizes.size(), 0);
     rows[0] = rows[1] = 1;

@@ -51,6 +51,43 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
   ];
 }
 
+def FuseEpilogue : Pass<"dr1-fuse-epilogue", "func::FuncOp"> {
+  let summary = "Compute a convolution's elementwise consumer row by row with it";
+  let description = [{
+    A convolution whose only consumer is an elementwise `linalg.generic`
+    (bias, residual add, activation, after dr1-fuse-elementwise merged them)
+    is fused into that consumer's loop over output rows: each iteration
+    computes one output row of the convolution (its bias-initialised
+    accumulator included) and applies the epilogue to it while it is in
+    cache, so the convolution's full result is never written to and read
+    back from memory. The row loop is an `scf.forall` when compiling for
+    several threads. The convolution is tagged `dr1.row_tiled`; the CPU
+    strategy then tiles only within the row.
+
+    Before:
+    ```mlir
+    %c = linalg.conv_2d_nhwc_hwcf ins(%x, %w ...) outs(%bias ...) -> tensor<1x56x56x64xf32>
+    %r = linalg.generic {relu} ins(%c, %residual ...) outs(...) -> tensor<1x56x56x64xf32>
+    ```
+    After:
+    ```mlir
+    %r = scf.for %oh = %c0 to %c56 step %c1 iter_args(%acc = ...) {
+      %b = linalg.generic {broadcast} ... -> tensor<1x1x56x64xf32>
+      %c = linalg.conv_2d_nhwc_hwcf {dr1.row_tiled} ins(%x_rows, %w) outs(%b) -> tensor<1x1x56x64xf32>
+      %e = linalg.generic {relu} ins(%c, %residual_row) ... -> tensor<1x1x56x64xf32>
+      %i = tensor.insert_slice %e into %acc[0, %oh, 0, 0] ...
+      scf.yield %i
+    }
+    ```
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", "false",
+           "Make the row loop an scf.forall (run on several threads)">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def FuseElementwise : Pass<"dr1-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuse elementwise linalg.generic producers into their consumers";
   let description = [{

@@ -308,7 +308,7 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return artifact;
   }
   if (failed(runStage(module, [&](OpPassManager &pm) {
-        buildCPUCodegenPipeline(pm, *target);
+        buildCPUCodegenPipeline(pm, *target, options.disabledPasses);
       })))
     return failure();
   auto runFn = module.lookupSymbol<func::FuncOp>(runName);

@@ -27,9 +27,9 @@ void addPipeline(OpPassManager &pm, StringRef text) {
 } // namespace
 
 llvm::ArrayRef<llvm::StringRef> dr1::optionalPasses() {
-  static const llvm::StringRef passes[] = {"dr1-fold-batch-norm",
-                                           "dr1-propagate-transposes",
-                                           "dr1-fuse-elementwise"};
+  static const llvm::StringRef passes[] = {
+      "dr1-fold-batch-norm", "dr1-propagate-transposes", "dr1-fuse-elementwise",
+      "dr1-fuse-epilogue"};
   return passes;
 }
 
@@ -55,7 +55,13 @@ void dr1::buildLinalgPipeline(OpPassManager &pm,
   addPipeline(pm, "canonicalize,cse");
 }
 
-void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
+void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
+                                  llvm::ArrayRef<std::string> disabled) {
+  if (!llvm::is_contained(disabled, "dr1-fuse-epilogue")) {
+    mlir::dr1::FuseEpilogueOptions fe;
+    fe.parallel = target.threads > 1;
+    pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFuseEpilogue(fe));
+  }
   mlir::dr1::CPUTileAndVectorizeOptions tv;
   tv.vectorBits = target.vectorBits;
   tv.numVectorRegisters = target.numVectorRegisters;

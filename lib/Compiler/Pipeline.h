@@ -18,7 +18,8 @@ llvm::ArrayRef<llvm::StringRef> optionalPasses();
 void buildLinalgPipeline(mlir::OpPassManager &pm,
                          llvm::ArrayRef<std::string> disabled = {});
 /// Target strategies on tensors, bufferization, workspace planning.
-void buildCPUCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
+void buildCPUCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target,
+                             llvm::ArrayRef<std::string> disabled = {});
 /// Buffers, loops and vectors to the LLVM dialect (bare-pointer ABI).
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
 

@@ -1,0 +1,117 @@
+//===- FuseEpilogue.cpp - the dr1-fuse-epilogue pass ----------------------===//
+//
+// Convolutions are fused into their elementwise consumer's row loop, so
+// bias, residual and activation are applied to a row while it is in cache.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::dr1 {
+#define GEN_PASS_DEF_FUSEEPILOGUE
+#include "Codegen/Passes.h.inc"
+} // namespace mlir::dr1
+
+using namespace mlir;
+
+namespace {
+
+bool isConv(Operation *op) {
+  return isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op);
+}
+
+/// The elementwise generic that is `conv`'s only user, reading it through a
+/// permutation map; null otherwise.
+linalg::GenericOp epilogueOf(linalg::LinalgOp conv) {
+  Value result = conv->getResult(0);
+  if (!result.hasOneUse())
+    return nullptr;
+  OpOperand &use = *result.getUses().begin();
+  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!generic || !generic.hasPureTensorSemantics() ||
+      generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0 ||
+      generic.isDpsInit(&use) ||
+      !generic.getMatchingIndexingMap(&use).isPermutation())
+    return nullptr;
+  return generic;
+}
+
+struct FuseEpiloguePass : mlir::dr1::impl::FuseEpilogueBase<FuseEpiloguePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> convs;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (isConv(op) && op.hasPureTensorSemantics())
+        convs.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp conv : convs) {
+      linalg::GenericOp epilogue = epilogueOf(conv);
+      if (!epilogue)
+        continue;
+      // One output row (image n, row oh) per iteration, in the epilogue's
+      // loop order.
+      AffineMap map = epilogue.getMatchingIndexingMap(
+          &*conv->getResult(0).getUses().begin());
+      SmallVector<OpFoldResult> sizes(epilogue.getNumLoops(),
+                                      rewriter.getIndexAttr(0));
+      sizes[map.getDimPosition(0)] = rewriter.getIndexAttr(1);
+      sizes[map.getDimPosition(1)] = rewriter.getIndexAttr(1);
+      scf::SCFTilingOptions tiling;
+      tiling.setTileSizes(sizes);
+      tiling.setLoopType(parallel ? scf::SCFTilingOptions::LoopType::ForallOp
+                                  : scf::SCFTilingOptions::LoopType::ForOp);
+      scf::SCFTileAndFuseOptions options;
+      options.setTilingOptions(tiling);
+      Value init = conv.getDpsInits()[0];
+      // Only the convolution and what initialises its accumulator (bias
+      // broadcast, zero fill) move into the row loop; other operands of the
+      // epilogue are computed once, outside.
+      options.setFusionControlFn(
+          [&](tensor::ExtractSliceOp, OpResult producer, bool)
+              -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+            Operation *op = producer.getOwner();
+            if (op == conv.getOperation() ||
+                (producer == init &&
+                 isa<linalg::FillOp, linalg::GenericOp>(op)))
+              return scf::SCFTileAndFuseOptions::ControlFnResult{};
+            return std::nullopt;
+          });
+      rewriter.setInsertionPoint(epilogue);
+      FailureOr<scf::SCFTileAndFuseResult> fused =
+          scf::tileConsumerAndFuseProducersUsingSCF(
+              rewriter, cast<TilingInterface>(epilogue.getOperation()),
+              options);
+      if (failed(fused))
+        continue;
+      for (auto [original, replacement] : fused->replacements)
+        rewriter.replaceAllUsesWith(original, replacement);
+      for (Operation *op : fused->tiledAndFusedOps)
+        if (isConv(op))
+          op->setAttr("dr1.row_tiled", rewriter.getUnitAttr());
+      // The untiled originals are dead now (once the slices fusion left
+      // unused are gone); drop them before the CPU strategy tiles them too.
+      if (!fused->loops.empty()) {
+        SmallVector<Operation *> dead;
+        fused->loops.front()->walk<WalkOrder::PostOrder>([&](Operation *op) {
+          if (isa<tensor::ExtractSliceOp>(op) && op->use_empty())
+            dead.push_back(op);
+        });
+        for (Operation *op : dead)
+          rewriter.eraseOp(op);
+      }
+      Operation *initOp = init.getDefiningOp();
+      for (Operation *op :
+           {epilogue.getOperation(), conv.getOperation(), initOp})
+        if (op && op->use_empty())
+          rewriter.eraseOp(op);
+    }
+  }
+};
+
+} // namespace
