@@ -146,6 +146,36 @@ def PropagateTransposes : Pass<"dr1-propagate-transposes", "func::FuncOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def UnshareFills : Pass<"dr1-unshare-fills", "func::FuncOp"> {
+  let summary = "Give every use of a filled tensor its own fill before bufferization";
+  let description = [{
+    CSE merges identical `linalg.fill`s of identical empty tensors: the
+    zero-padded inputs of two convolutions of the same shape then start
+    from one filled tensor. Bufferization must keep that tensor intact for
+    its second user, so it copies the whole padded buffer (and its
+    interior) for every conv but the first. Re-materializing the fill (and
+    its `tensor.empty`) per use lets each padded buffer be filled and
+    written in place; the fills were needed anyway.
+
+    Before:
+    ```mlir
+    %f = linalg.fill ins(%zero) outs(%e) -> tensor<1x58x58x144xf32>
+    %a = tensor.insert_slice %x into %f[0, 1, 1, 0] ...
+    %b = tensor.insert_slice %y into %f[0, 1, 1, 0] ...
+    ```
+    After:
+    ```mlir
+    %f = linalg.fill ins(%zero) outs(%e) -> tensor<1x58x58x144xf32>
+    %a = tensor.insert_slice %x into %f[0, 1, 1, 0] ...
+    %e2 = tensor.empty() : tensor<1x58x58x144xf32>
+    %f2 = linalg.fill ins(%zero) outs(%e2) -> tensor<1x58x58x144xf32>
+    %b = tensor.insert_slice %y into %f2[0, 1, 1, 0] ...
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def ExpandMath : Pass<"dr1-expand-math", "ModuleOp"> {
   let summary = "Polynomial approximations for math ops with no LLVM instruction";
   let description = [{

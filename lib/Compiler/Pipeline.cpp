@@ -72,7 +72,8 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
   // bufferization, on tensors.
   addPipeline(pm,
               "canonicalize,cse,loop-invariant-subset-hoisting,canonicalize,"
-              "loop-invariant-code-motion,eliminate-empty-tensors,"
+              "loop-invariant-code-motion,func.func(dr1-unshare-fills),"
+              "eliminate-empty-tensors,"
               "one-shot-bufferize{bufferize-function-boundaries "
               "function-boundary-type-conversion=identity-layout-map},"
               // Self-copies of in-place slices only fold once CSE has

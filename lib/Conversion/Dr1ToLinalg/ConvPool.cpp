@@ -68,17 +68,12 @@ struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
     auto strides = i64Elements(rewriter, op.getStrides());
     auto dilations = i64Elements(rewriter, op.getDilations());
 
-    // Output accumulator in NHWC, starting from the bias.
+    // Output accumulator in NHWC, from zero; the bias is added after the
+    // convolution, where it joins the elementwise epilogue (activation,
+    // residual) instead of costing a pass of its own over the output.
     SmallVector<int64_t> outShape{n, oh, ow, f};
-    Value init;
-    if (Value bias = op.getBias())
-      init = buildElementwise(
-          rewriter, loc, bias, RankedTensorType::get(outShape, elt),
-          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-    else
-      init = filledTensor(rewriter, loc, outShape,
-                          scalarConstant(rewriter, loc, elt, 0));
-
+    Value init = filledTensor(rewriter, loc, outShape,
+                              scalarConstant(rewriter, loc, elt, 0));
     Value y;
     if (g == 1) {
       Value w = transposeValue(rewriter, loc, op.getWeight(), {2, 3, 1, 0});
@@ -156,6 +151,12 @@ struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
               .getResult(0);
       y = reshapeValue(rewriter, loc, y, outShape);
     }
+    if (Value bias = op.getBias())
+      y = buildElementwise(rewriter, loc, {y, bias},
+                           RankedTensorType::get(outShape, elt),
+                           [](OpBuilder &b, Location l, ValueRange a) {
+                             return addS(b, l, a[0], a[1]);
+                           });
     rewriter.replaceOp(op, transposeValue(rewriter, loc, y, {0, 3, 1, 2}));
     return success();
   }

@@ -3,14 +3,18 @@
 // padding is a fill plus insert_slice; constant filters are transposed at
 // compile time.
 
+// The accumulator starts at zero and the bias is added after the
+// convolution, where it joins the elementwise epilogue.
 // CHECK-LABEL: func @conv_nhwc
 // CHECK: linalg.transpose ins(%arg0 : tensor<1x4x8x8xf32>) {{.*}} permutation = [0, 2, 3, 1]
 // CHECK: %[[PAD:.*]] = linalg.fill {{.*}} -> tensor<1x10x10x4xf32>
 // CHECK: %[[IN:.*]] = tensor.insert_slice %{{.*}} into %[[PAD]][0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
-// CHECK: %[[BIAS:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<8xf32>) outs(%{{.*}} : tensor<1x4x4x8xf32>)
+// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} -> tensor<1x4x4x8xf32>
 // CHECK: %[[W:.*]] = linalg.transpose ins(%arg1 : tensor<8x4x3x3xf32>) {{.*}} permutation = [2, 3, 1, 0]
-// CHECK: %[[C:.*]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[IN]], %[[W]] : tensor<1x10x10x4xf32>, tensor<3x3x4x8xf32>) outs(%[[BIAS]] : tensor<1x4x4x8xf32>)
-// CHECK: linalg.transpose ins(%[[C]] : tensor<1x4x4x8xf32>) {{.*}} permutation = [0, 3, 1, 2]
+// CHECK: %[[C:.*]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[IN]], %[[W]] : tensor<1x10x10x4xf32>, tensor<3x3x4x8xf32>) outs(%[[ZERO]] : tensor<1x4x4x8xf32>)
+// CHECK: %[[B:.*]] = linalg.generic {{.*}} ins(%[[C]], %arg2 : tensor<1x4x4x8xf32>, tensor<8xf32>)
+// CHECK: arith.addf
+// CHECK: linalg.transpose ins(%[[B]] : tensor<1x4x4x8xf32>) {{.*}} permutation = [0, 3, 1, 2]
 func.func @conv_nhwc(%x: tensor<1x4x8x8xf32>, %w: tensor<8x4x3x3xf32>, %b: tensor<8xf32>) -> tensor<1x8x4x4xf32> {
   %0 = dr1.conv2d %x, %w, %b {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xf32>, tensor<8x4x3x3xf32>, tensor<8xf32>) -> tensor<1x8x4x4xf32>
   return %0 : tensor<1x8x4x4xf32>
