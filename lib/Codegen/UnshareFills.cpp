@@ -33,7 +33,11 @@ struct UnshareFillsPass : mlir::dr1::impl::UnshareFillsBase<UnshareFillsPass> {
       SmallVector<OpOperand *> uses;
       for (OpOperand &use : fill->getResult(0).getUses())
         uses.push_back(&use);
-      // The first use keeps the original.
+      // The first use in program order keeps the original.
+      llvm::stable_sort(uses, [](OpOperand *a, OpOperand *b) {
+        Operation *x = a->getOwner(), *y = b->getOwner();
+        return x->getBlock() == y->getBlock() && x->isBeforeInBlock(y);
+      });
       for (OpOperand *use : llvm::drop_begin(uses)) {
         OpBuilder b(use->getOwner());
         Operation *newEmpty = b.clone(*empty);
