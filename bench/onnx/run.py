@@ -21,6 +21,7 @@ import dr1
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "test", "onnx"))
 from bert_onnx import bert  # noqa: E402
+from cnn_onnx import efficientnet_b0, mobilenet_v2  # noqa: E402
 from test_light_models import MODELS, randomized  # noqa: E402
 
 
@@ -74,9 +75,15 @@ def main():
     ap.add_argument("--models", help="comma-separated subset")
     args = ap.parse_args()
     todo = [(os.path.basename(p)[6:-5], lambda p=p: randomized(p)) for p in MODELS]
+    todo.append(("mobilenet_v2", lambda: mobilenet_v2()))
+    todo.append(("mobilenet_v2-b8", lambda: mobilenet_v2(batch=8)))
+    todo.append(("efficientnet_b0", lambda: efficientnet_b0()))
+    todo.append(("efficientnet_b0-b8", lambda: efficientnet_b0(batch=8)))
     todo.append(("bert-2layer-64", lambda: bert(batch=1, seq=32, hidden=64)))
     todo.append(("bert-4layer-256", lambda: bert(batch=1, seq=64, hidden=256, heads=4, layers=4,
                                                   ffn=1024, vocab=1000)))
+    todo.append(("bert-4layer-256-b8", lambda: bert(batch=8, seq=64, hidden=256, heads=4,
+                                                     layers=4, ffn=1024, vocab=1000)))
     if args.models:
         keep = args.models.split(",")
         todo = [t for t in todo if t[0] in keep]
