@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/Passes.h"
+#include "Codegen/Work.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -64,8 +65,9 @@ struct FuseEpiloguePass : mlir::dr1::impl::FuseEpilogueBase<FuseEpiloguePass> {
       sizes[map.getDimPosition(1)] = rewriter.getIndexAttr(1);
       scf::SCFTilingOptions tiling;
       tiling.setTileSizes(sizes);
-      tiling.setLoopType(parallel ? scf::SCFTilingOptions::LoopType::ForallOp
-                                  : scf::SCFTilingOptions::LoopType::ForOp);
+      bool threads = parallel && dr1::loopWork(conv) >= dr1::kMinParallelWork;
+      tiling.setLoopType(threads ? scf::SCFTilingOptions::LoopType::ForallOp
+                                 : scf::SCFTilingOptions::LoopType::ForOp);
       scf::SCFTileAndFuseOptions options;
       options.setTilingOptions(tiling);
       Value init = conv.getDpsInits()[0];

@@ -22,12 +22,23 @@ func.func @matmul(%a: tensor<64x256xf32>, %b: tensor<256x256xf32>, %c: tensor<64
 // Convolutions share out output rows (image x row) between threads; the
 // row's tiles inside are serial loops as before.
 // CHECK-LABEL: func @conv
-// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 6) shared_outs(
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 32) shared_outs(
 // CHECK: scf.for
 // CHECK: vector.contract
 // SERIAL-LABEL: func @conv
 // SERIAL-NOT: scf.forall
-func.func @conv(%x: tensor<2x8x8x16xf32>, %w: tensor<3x3x16x32xf32>, %o: tensor<2x6x6x32xf32>) -> tensor<2x6x6x32xf32> {
+func.func @conv(%x: tensor<2x34x34x16xf32>, %w: tensor<3x3x16x32xf32>, %o: tensor<2x32x32x32xf32>) -> tensor<2x32x32x32xf32> {
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<2x34x34x16xf32>, tensor<3x3x16x32xf32>) outs(%o : tensor<2x32x32x32xf32>) -> tensor<2x32x32x32xf32>
+  return %r : tensor<2x32x32x32xf32>
+}
+
+// -----
+
+// Below 2^22 multiply-adds a fork/join costs more than it saves: serial.
+// CHECK-LABEL: func @small_conv
+// CHECK-NOT: scf.forall
+func.func @small_conv(%x: tensor<2x8x8x16xf32>, %w: tensor<3x3x16x32xf32>, %o: tensor<2x6x6x32xf32>) -> tensor<2x6x6x32xf32> {
   %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : tensor<2x8x8x16xf32>, tensor<3x3x16x32xf32>) outs(%o : tensor<2x6x6x32xf32>) -> tensor<2x6x6x32xf32>
   return %r : tensor<2x6x6x32xf32>

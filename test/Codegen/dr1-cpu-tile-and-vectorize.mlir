@@ -43,10 +43,11 @@ func.func @gemv(%a: tensor<1x784xf32>, %b: tensor<784x256xf32>, %c: tensor<1x256
 // -----
 
 // Convolutions: one output row, 8 columns x 32 channels, filter height
-// tiled to 1, then a vectorized 1-D convolution.
+// tiled to 1, input channels 8 at a time, then a vectorized 1-D
+// convolution.
 // AVX512-LABEL: func @conv
 // AVX512-NOT: linalg.conv_2d_nhwc_hwcf
-// AVX512: vector.contract {{.*}} : vector<1x8x16xf32>, vector<16x32xf32> into vector<1x8x32xf32>
+// AVX512: vector.contract {{.*}} : vector<1x8x8xf32>, vector<8x32xf32> into vector<1x8x32xf32>
 func.func @conv(%x: tensor<1x10x10x16xf32>, %w: tensor<3x3x16x64xf32>, %o: tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32> {
   %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x10x10x16xf32>, tensor<3x3x16x64xf32>) outs(%o : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
   return %0 : tensor<1x8x8x64xf32>

@@ -17,10 +17,10 @@
 // CHECK: arith.maximumf
 // CHECK: tensor.insert_slice
 // CHECK-NOT: linalg.conv
+// Too little work for threads: the row loop stays serial with parallel=true.
 // PAR-LABEL: func @conv_residual_relu
-// PAR: scf.forall (%{{.*}}, %{{.*}}) in (2, 6)
-// PAR: linalg.conv_2d_nhwc_hwcf
-// PAR: tensor.parallel_insert_slice
+// PAR-NOT: scf.forall
+// PAR: scf.for
 func.func @conv_residual_relu(%x: tensor<2x8x8x4xf32>, %w: tensor<3x3x4x8xf32>, %bias: tensor<8xf32>, %res: tensor<2x6x6x8xf32>) -> tensor<2x6x6x8xf32> {
   %e = tensor.empty() : tensor<2x6x6x8xf32>
   %b = linalg.generic {indexing_maps = [#chan, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
@@ -62,4 +62,29 @@ func.func @two_users(%x: tensor<1x8x8x4xf32>, %w: tensor<3x3x4x8xf32>, %o: tenso
     linalg.yield %m : f32
   } -> tensor<1x6x6x8xf32>
   return %r, %c : tensor<1x6x6x8xf32>, tensor<1x6x6x8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// Enough work (2 x 32 rows x 32 x 32 x 3 x 3 x 16 multiply-adds): with
+// parallel=true the row loop is an scf.forall.
+// CHECK-LABEL: func @big_conv_relu
+// PAR-LABEL: func @big_conv_relu
+// PAR: scf.forall (%{{.*}}, %{{.*}}) in (2, 32)
+// PAR: linalg.conv_2d_nhwc_hwcf {{{.*}}dr1.row_tiled
+// PAR: arith.maximumf
+// PAR: tensor.parallel_insert_slice
+func.func @big_conv_relu(%x: tensor<2x34x34x16xf32>, %w: tensor<3x3x16x32xf32>, %o: tensor<2x32x32x32xf32>) -> tensor<2x32x32x32xf32> {
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<2x34x34x16xf32>, tensor<3x3x16x32xf32>) outs(%o : tensor<2x32x32x32xf32>) -> tensor<2x32x32x32xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<2x32x32x32xf32>) outs(%o : tensor<2x32x32x32xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %z = arith.constant 0.0 : f32
+    %m = arith.maximumf %a, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<2x32x32x32xf32>
+  return %r : tensor<2x32x32x32xf32>
 }
