@@ -8,7 +8,8 @@ graphs) and a BERT-style encoder; random weights, batch 1, one thread.
 
 Table 1: latency with every pass on, and the slowdown (off / on) when one
 pass is disabled (dr1c --disable-pass / from_onnx(disable_passes=...)),
-each measured in this run on the same inputs.
+each measured in this run on the same inputs, round-robin over the builds
+(5 rounds of a 15-run median; the median of the rounds is reported).
 Table 2: dr1c -emit=memory-plan: arena, lower bound (most bytes live at
 once), size without reuse (sum of all intermediates).
 """
@@ -64,23 +65,31 @@ def memory_plan(dr1c, path):
                 no_reuse=num("without reuse"))
 
 
-def bench(name, model, work, dr1c):
+def bench(name, model, work, dr1c, rounds=5):
     path = os.path.join(work, name + ".onnx")
     onnx.save(model, path)
     os.environ["DR1_CACHE_DIR"] = os.path.join(work, "cache")
-    base = dr1.from_onnx(path)
+    builds = {"on": dr1.from_onnx(path)}
+    for p in PASSES:
+        builds[p] = dr1.from_onnx(path, disable_passes=(p,))
     rng = np.random.default_rng(0)
     feeds = {n: (rng.integers(0, 100, s) if d.kind == "i" else rng.standard_normal(s)).astype(d)
-             for n, s, d in base.inputs}
-    ref = base(**feeds)
-    r = dict(name=name, on_ms=median_latency(lambda: base(**feeds)) * 1e3)
+             for n, s, d in builds["on"].inputs}
+    ref = builds["on"](**feeds)
+    r = dict(name=name)
     for p in PASSES:
-        off = dr1.from_onnx(path, disable_passes=(p,))
-        got = off(**feeds)
-        err = max(float(np.abs(g - x).max() / max(np.abs(x).max(), 1e-30))
-                  for g, x in zip(got, ref))
-        r[p] = median_latency(lambda: off(**feeds)) * 1e3
-        r[p + ":err"] = err
+        got = builds[p](**feeds)
+        r[p + ":err"] = max(float(np.abs(g - x).max() / max(np.abs(x).max(), 1e-30))
+                            for g, x in zip(got, ref))
+    # Round-robin over the builds, so that clock drift on this machine
+    # affects them alike; the median over rounds of each build's median.
+    times = {k: [] for k in builds}
+    for _ in range(rounds):
+        for k, c in builds.items():
+            times[k].append(median_latency(lambda: c(**feeds)))
+    r["on_ms"] = float(np.median(times["on"])) * 1e3
+    for p in PASSES:
+        r[p] = float(np.median(times[p])) * 1e3
     r.update(memory_plan(dr1c, path))
     return r
 
