@@ -73,6 +73,10 @@ struct IterateInOperandLayout : OpRewritePattern<linalg::GenericOp> {
         !op.getMatchingIndexingMap(init).isIdentity() ||
         op.payloadUsesValueFromOperand(init))
       return failure();
+    // linalg.index values name loops; re-ordering the loops would change
+    // what they mean.
+    if (!op.getBody()->getOps<linalg::IndexOp>().empty())
+      return failure();
 
     // Votes per layout among operands that cover the whole iteration space.
     SmallVector<std::pair<AffineMap, int>> votes;

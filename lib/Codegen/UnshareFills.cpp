@@ -39,7 +39,9 @@ struct UnshareFillsPass : mlir::dr1::impl::UnshareFillsBase<UnshareFillsPass> {
         return x->getBlock() == y->getBlock() && x->isBeforeInBlock(y);
       });
       for (OpOperand *use : llvm::drop_begin(uses)) {
-        OpBuilder b(use->getOwner());
+        // Beside the original, not at the user, which may sit in a loop.
+        OpBuilder b(fill);
+        b.setInsertionPointAfter(fill);
         Operation *newEmpty = b.clone(*empty);
         IRMapping map;
         map.map(empty.getResult(), newEmpty->getResult(0));

@@ -135,3 +135,29 @@ func.func @concat(%x: tensor<1x4x5x3xf32>, %y: tensor<1x4x5x4xf32>) -> tensor<1x
   %back = linalg.transpose ins(%c1 : tensor<1x7x4x5xf32>) outs(%e2 : tensor<1x4x5x7xf32>) permutation = [0, 2, 3, 1]
   return %back : tensor<1x4x5x7xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A payload reading loop indices (linalg.index) keeps its loop order: the
+// transpose only folds into the operand's map.
+// CHECK-LABEL: func @uses_index
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}], {{.*}}} ins(%arg0 : tensor<3x2xf32>) outs(%{{.*}} : tensor<2x3xf32>)
+// CHECK: linalg.index 0
+// CHECK-NOT: linalg.transpose
+func.func @uses_index(%x: tensor<3x2xf32>) -> tensor<2x3xf32> {
+  %e = tensor.empty() : tensor<2x3xf32>
+  %t = linalg.transpose ins(%x : tensor<3x2xf32>) outs(%e : tensor<2x3xf32>) permutation = [1, 0]
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%t : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %i = linalg.index 0 : index
+    %ii = arith.index_cast %i : index to i32
+    %f = arith.sitofp %ii : i32 to f32
+    %s = arith.addf %a, %f : f32
+    linalg.yield %s : f32
+  } -> tensor<2x3xf32>
+  return %r : tensor<2x3xf32>
+}
