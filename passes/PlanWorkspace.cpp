@@ -40,7 +40,16 @@ struct PlanWorkspacePass
         threadLocal.push_back(alloc);
     });
     for (memref::AllocOp alloc : threadLocal) {
+      // At the top of the parallel loop's body: an alloca inside a nested
+      // serial loop would grow the stack every iteration. The body runs
+      // its iterations one after another on a thread, so one buffer serves
+      // them all; static shapes only.
+      Operation *parallel = alloc->getParentOp();
+      while (!isa<scf::ForallOp, scf::ParallelOp>(parallel))
+        parallel = parallel->getParentOp();
       OpBuilder b(alloc);
+      if (alloc.getDynamicSizes().empty())
+        b.setInsertionPointToStart(&parallel->getRegion(0).front());
       auto alloca = memref::AllocaOp::create(b, alloc.getLoc(), alloc.getType(),
                                              alloc.getDynamicSizes(),
                                              alloc.getAlignmentAttr());

@@ -77,3 +77,31 @@ func.func @dynamic(%n: index) {
   %0 = memref.alloc(%n) : memref<?xf32>
   return
 }
+
+// -----
+
+// Scratch buffers inside a parallel loop are per thread: stack allocations
+// at the top of the loop body (not in the nested serial loop, where they
+// would grow the stack every iteration), outside the shared workspace.
+// CHECK-LABEL: func @thread_local
+// CHECK-SAME: dr1.workspace_size = 0
+// CHECK: scf.forall
+// CHECK-NEXT: memref.alloca() {alignment = 64 : i64} : memref<8x32xf32>
+// CHECK: scf.for
+// CHECK-NOT: memref.alloc
+// CHECK: linalg.copy
+func.func @thread_local(%a: memref<4x8x32xf32>, %out: memref<4x8x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  scf.forall (%i) in (4) {
+    scf.for %j = %c0 to %c2 step %c1 {
+      %t = memref.alloc() {alignment = 64 : i64} : memref<8x32xf32>
+      %src = memref.subview %a[%i, 0, 0] [1, 8, 32] [1, 1, 1] : memref<4x8x32xf32> to memref<8x32xf32, strided<[32, 1], offset: ?>>
+      linalg.copy ins(%src : memref<8x32xf32, strided<[32, 1], offset: ?>>) outs(%t : memref<8x32xf32>)
+      %dst = memref.subview %out[%i, 0, 0] [1, 8, 32] [1, 1, 1] : memref<4x8x32xf32> to memref<8x32xf32, strided<[32, 1], offset: ?>>
+      linalg.copy ins(%t : memref<8x32xf32>) outs(%dst : memref<8x32xf32, strided<[32, 1], offset: ?>>)
+    }
+  }
+  return
+}
