@@ -75,7 +75,22 @@ struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
     Value init = filledTensor(rewriter, loc, outShape,
                               scalarConstant(rewriter, loc, elt, 0));
     Value y;
-    if (g == 1) {
+    bool pointwise =
+        g == 1 && kh == 1 && kw == 1 && llvm::all_equal(op.getStrides()) &&
+        op.getStrides()[0] == 1 &&
+        llvm::all_of(op.getPadding(), [](int64_t p) { return p == 0; });
+    if (pointwise) {
+      // A 1x1 convolution is a matmul on the [N*H*W, C] view of the NHWC
+      // input: it gets the packed GEMM strategy instead of the direct one.
+      Value a = reshapeValue(rewriter, loc, x, {n * oh * ow, c});
+      Value w = reshapeValue(rewriter, loc, op.getWeight(), {f, c});
+      w = transposeValue(rewriter, loc, w, {1, 0});
+      Value acc = filledTensor(rewriter, loc, {n * oh * ow, f},
+                               scalarConstant(rewriter, loc, elt, 0));
+      Value mm = linalg::MatmulOp::create(rewriter, loc, ValueRange{a, w}, acc)
+                     .getResult(0);
+      y = reshapeValue(rewriter, loc, mm, outShape);
+    } else if (g == 1) {
       Value w = transposeValue(rewriter, loc, op.getWeight(), {2, 3, 1, 0});
       y = linalg::Conv2DNhwcHwcfOp::create(rewriter, loc, init.getType(),
                                            ValueRange{x, w}, init, strides,

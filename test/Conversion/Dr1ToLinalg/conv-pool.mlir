@@ -112,3 +112,21 @@ func.func @global_avg_pool(%x: tensor<2x3x4x4xf32>) -> tensor<2x3x1x1xf32> {
   %0 = dr1.global_avg_pool %x : (tensor<2x3x4x4xf32>) -> tensor<2x3x1x1xf32>
   return %0 : tensor<2x3x1x1xf32>
 }
+
+// -----
+
+// A 1x1, stride-1, unpadded convolution is a matmul on the [N*H*W, C] view
+// of the NHWC input, with the filter as [C, F] (transposed at compile time
+// when constant), so it takes the packed GEMM strategy.
+// CHECK-LABEL: func @conv_pointwise
+// CHECK: %[[X:.*]] = linalg.transpose ins(%arg0 : tensor<2x16x5x7xf32>) {{.*}} permutation = [0, 2, 3, 1]
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1, 2], [3]] : tensor<2x5x7x16xf32> into tensor<70x16xf32>
+// CHECK: %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<16x8xf32>
+// CHECK: %[[M:.*]] = linalg.matmul ins(%[[A]], %[[W]] : tensor<70x16xf32>, tensor<16x8xf32>)
+// CHECK: tensor.expand_shape %[[M]] {{\[}}[0, 1, 2], [3]] output_shape [2, 5, 7, 8]
+// CHECK-NOT: linalg.conv
+func.func @conv_pointwise(%x: tensor<2x16x5x7xf32>) -> tensor<2x8x5x7xf32> {
+  %w = dr1.constant dense<0.5> : tensor<8x16x1x1xf32>
+  %0 = dr1.conv2d %x, %w : (tensor<2x16x5x7xf32>, tensor<8x16x1x1xf32>) -> tensor<2x8x5x7xf32>
+  return %0 : tensor<2x8x5x7xf32>
+}
