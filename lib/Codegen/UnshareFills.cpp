@@ -33,15 +33,20 @@ struct UnshareFillsPass : mlir::dr1::impl::UnshareFillsBase<UnshareFillsPass> {
       SmallVector<OpOperand *> uses;
       for (OpOperand &use : fill->getResult(0).getUses())
         uses.push_back(&use);
-      // The first use in program order keeps the original.
+      // The first use in program order keeps the original. Users are in the
+      // fill's block or nested in its ops (SSA dominance).
       llvm::stable_sort(uses, [](OpOperand *a, OpOperand *b) {
         Operation *x = a->getOwner(), *y = b->getOwner();
         return x->getBlock() == y->getBlock() && x->isBeforeInBlock(y);
       });
       for (OpOperand *use : llvm::drop_begin(uses)) {
-        // Beside the original, not at the user, which may sit in a loop.
-        OpBuilder b(fill);
-        b.setInsertionPointAfter(fill);
+        // As late as possible (short lifetimes for the workspace planner)
+        // but in the original's block: the user may sit in a loop, where a
+        // fill would be redone every iteration.
+        Operation *anchor = use->getOwner();
+        while (anchor->getBlock() != fill->getBlock())
+          anchor = anchor->getParentOp();
+        OpBuilder b(anchor);
         Operation *newEmpty = b.clone(*empty);
         IRMapping map;
         map.map(empty.getResult(), newEmpty->getResult(0));

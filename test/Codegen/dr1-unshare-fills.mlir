@@ -1,13 +1,13 @@
 // RUN: dr1-opt %s --dr1-unshare-fills | FileCheck %s
 
 // Two padded inputs CSE'd onto one fill: the second use gets its own empty
-// + fill, placed beside the original.
+// + fill, right before it (short lifetimes for the workspace planner).
 // CHECK-LABEL: func @two_pads
 // CHECK: %[[E1:.*]] = tensor.empty() : tensor<1x6x6x4xf32>
 // CHECK: %[[F1:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E1]] : tensor<1x6x6x4xf32>)
+// CHECK: tensor.insert_slice %arg0 into %[[F1]]
 // CHECK: %[[E2:.*]] = tensor.empty() : tensor<1x6x6x4xf32>
 // CHECK: %[[F2:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E2]] : tensor<1x6x6x4xf32>)
-// CHECK: tensor.insert_slice %arg0 into %[[F1]]
 // CHECK: tensor.insert_slice %arg1 into %[[F2]]
 func.func @two_pads(%x: tensor<1x4x4x4xf32>, %y: tensor<1x4x4x4xf32>) -> (tensor<1x6x6x4xf32>, tensor<1x6x6x4xf32>) {
   %zero = arith.constant 0.0 : f32
@@ -18,8 +18,8 @@ func.func @two_pads(%x: tensor<1x4x4x4xf32>, %y: tensor<1x4x4x4xf32>) -> (tensor
   return %a, %b : tensor<1x6x6x4xf32>, tensor<1x6x6x4xf32>
 }
 
-// A use inside a loop: the copy of the fill stays outside the loop (it
-// must not be redone every iteration).
+// A use inside a loop: the copy of the fill goes right before the loop,
+// not into it (it must not be redone every iteration).
 // CHECK-LABEL: func @use_in_loop
 // CHECK: linalg.fill
 // CHECK: linalg.fill
