@@ -214,6 +214,19 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
     rewriter.replaceOp(op, slice);
     mm = padded;
   }
+  // Threads share out the nr-wide strips of each B block; tall, narrow
+  // products (1x1 convolutions: M = H*W, N = channels) have a single strip,
+  // so their M blocks are shared out instead.
+  bool enoughWork = parallel && m * n * k >= dr1::kMinParallelWork;
+  bool parallelStrips = enoughWork && t.nc > t.nr;
+  // (Blocks of a few rows, when M has no better divisor, cost more in
+  // fork/join than they share.)
+  if (enoughWork && !parallelStrips && t.mp / t.mc >= 2 && t.mc >= 4 * t.mr) {
+    FailureOr<Operation *> rows = tile(rewriter, mm, {t.mc, 0, 0}, {}, true);
+    if (failed(rows))
+      return failure();
+    mm = *rows;
+  }
   // Cache blocks: N outermost, then K, then M: the B block stays in L2/L3
   // while A's blocks stream through.
   FailureOr<Operation *> block =
@@ -226,8 +239,7 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
   // aliases cache sets). With threads, strips are shared out between them
   // (each packs its own strip).
   FailureOr<Operation *> strip =
-      tile(rewriter, *block, {0, t.nr, 0}, {},
-           parallel && t.nc > t.nr && m * n * k >= dr1::kMinParallelWork);
+      tile(rewriter, *block, {0, t.nr, 0}, {}, parallelStrips);
   if (failed(strip))
     return failure();
   auto stripOp = cast<linalg::MatmulOp>(*strip);

@@ -43,3 +43,17 @@ func.func @small_conv(%x: tensor<2x8x8x16xf32>, %w: tensor<3x3x16x32xf32>, %o: t
       ins(%x, %w : tensor<2x8x8x16xf32>, tensor<3x3x16x32xf32>) outs(%o : tensor<2x6x6x32xf32>) -> tensor<2x6x6x32xf32>
   return %r : tensor<2x6x6x32xf32>
 }
+
+// -----
+
+// A tall, narrow product (a 1x1 convolution over 56x56 pixels into 32
+// channels) has one B strip per block: its M blocks are shared out.
+// CHECK-LABEL: func @tall_narrow
+// CHECK: scf.forall (%{{.*}}) = (0) to (3136) step (224) shared_outs(
+// CHECK: linalg.copy
+// CHECK: vector.contract
+// CHECK: tensor.parallel_insert_slice
+func.func @tall_narrow(%a: tensor<3136x64xf32>, %b: tensor<64x32xf32>, %c: tensor<3136x32xf32>) -> tensor<3136x32xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<3136x64xf32>, tensor<64x32xf32>) outs(%c : tensor<3136x32xf32>) -> tensor<3136x32xf32>
+  return %r : tensor<3136x32xf32>
+}
