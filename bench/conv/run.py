@@ -7,9 +7,8 @@ measured in one run on the same inputs.
 """
 import argparse
 import os
-import re
+import sys
 import tempfile
-import time
 
 import numpy as np
 import onnx
@@ -18,7 +17,9 @@ from onnx import TensorProto, helper, numpy_helper
 
 import dr1
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import median_latency, write_docs_section  # noqa: E402
+
 
 # name: (C, H, W, F, k, stride, groups)
 LAYERS = {
@@ -55,16 +56,6 @@ def conv_model(c, h, w, f, k, s, g):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), flops
 
 
-def median_latency(fn, repeat=20):
-    fn()
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
-
-
 def bench(name, spec, work):
     model, flops = conv_model(*spec)
     path = os.path.join(work, name + ".onnx")
@@ -80,8 +71,8 @@ def bench(name, spec, work):
     ref = sess.run(None, {"x": x})[0]
     got = compiled(x=x)[0]
     err = float(np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-30))
-    t_dr1 = median_latency(lambda: compiled(x=x))
-    t_ort = median_latency(lambda: sess.run(None, {"x": x}))
+    t_dr1 = median_latency(lambda: compiled(x=x), 20)
+    t_ort = median_latency(lambda: sess.run(None, {"x": x}), 20)
     return dict(name=name, dr1_ms=t_dr1 * 1e3, ort_ms=t_ort * 1e3,
                 dr1_gf=flops / t_dr1 / 1e9, ort_gf=flops / t_ort / 1e9, err=err)
 
@@ -113,17 +104,8 @@ def main():
     text = table(rows)
     print(text)
     if args.write_docs:
-        doc = os.path.join(ROOT, "docs", "benchmarks.md")
-        body = open(doc).read()
-        block = ("<!-- conv:begin -->\nCommand: `python3 bench/conv/run.py --write-docs`\n\n"
-                 + text + "\n<!-- conv:end -->")
-        if "<!-- conv:begin -->" in body:
-            body = re.sub(r"<!-- conv:begin -->.*?<!-- conv:end -->", lambda _: block, body,
-                          flags=re.S)
-        else:
-            body += "\n## Convolution layers vs ONNX Runtime\n\n" + block + "\n"
-        open(doc, "w").write(body)
-
+        write_docs_section("conv", "python3 bench/conv/run.py --write-docs", text,
+                           "Convolution layers vs ONNX Runtime")
 
 if __name__ == "__main__":
     main()

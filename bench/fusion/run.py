@@ -19,7 +19,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import onnx
@@ -31,6 +30,9 @@ sys.path.insert(0, os.path.join(ROOT, "test", "onnx"))
 from bert_onnx import bert  # noqa: E402
 from cnn_onnx import efficientnet_b0, mobilenet_v2  # noqa: E402
 from test_light_models import MODELS, randomized  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import median_latency, write_docs_section  # noqa: E402
 
 PASSES = ["dr1-fold-batch-norm", "dr1-propagate-transposes", "dr1-fuse-elementwise",
           "dr1-fuse-epilogue"]
@@ -45,16 +47,6 @@ def models():
         "bert-4layer-256": lambda: bert(batch=1, seq=64, hidden=256, heads=4, layers=4,
                                         ffn=1024, vocab=1000),
     }
-
-
-def median_latency(fn, repeat=15):
-    fn()
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
 
 
 def memory_plan(dr1c, path):
@@ -86,7 +78,7 @@ def bench(name, model, work, dr1c, rounds=5):
     times = {k: [] for k in builds}
     for _ in range(rounds):
         for k, c in builds.items():
-            times[k].append(median_latency(lambda: c(**feeds)))
+            times[k].append(median_latency(lambda: c(**feeds), 15))
     r["on_ms"] = float(np.median(times["on"])) * 1e3
     for p in PASSES:
         r[p] = float(np.median(times[p])) * 1e3
@@ -131,18 +123,8 @@ def main():
     text = tables(rows)
     print(text)
     if args.write_docs:
-        doc = os.path.join(ROOT, "docs", "benchmarks.md")
-        body = open(doc).read()
-        block = ("<!-- fusion:begin -->\nCommand: `python3 bench/fusion/run.py --write-docs`\n\n"
-                 + text + "\n<!-- fusion:end -->")
-        if "<!-- fusion:begin -->" in body:
-            body = re.sub(r"<!-- fusion:begin -->.*?<!-- fusion:end -->", lambda _: block, body,
-                          flags=re.S)
-        else:
-            body += ("\n## Optional passes on and off; memory plan vs its lower bound\n\n"
-                     + block + "\n")
-        open(doc, "w").write(body)
-
+        write_docs_section("fusion", "python3 bench/fusion/run.py --write-docs", text,
+                           "Optional passes on and off; memory plan vs its lower bound")
 
 if __name__ == "__main__":
     main()

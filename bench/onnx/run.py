@@ -22,17 +22,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "test", "onnx"))
 from bert_onnx import bert  # noqa: E402
 from cnn_onnx import efficientnet_b0, mobilenet_v2  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import median_latency, write_docs_section  # noqa: E402
 from test_light_models import MODELS, randomized  # noqa: E402
-
-
-def median_latency(fn, repeat=10):
-    fn()
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
 
 
 def bench(name, model, work, thread_counts=(1, 2)):
@@ -105,15 +98,8 @@ def main():
     table = "\n".join(lines)
     print(table)
     if args.write_docs:
-        path = os.path.join(ROOT, "docs", "benchmarks.md")
-        doc = open(path).read()
-        section = ("<!-- onnx:begin -->\nCommand: `python3 bench/onnx/run.py --write-docs`\n\n" +
-                   table + "\n<!-- onnx:end -->")
-        if "<!-- onnx:begin -->" in doc:
-            a, b = doc.index("<!-- onnx:begin -->"), doc.index("<!-- onnx:end -->")
-            doc = doc[:a] + section + doc[b + len("<!-- onnx:end -->"):]
-        open(path, "w").write(doc)
-
+        write_docs_section("onnx", "python3 bench/onnx/run.py --write-docs", table,
+                           "ONNX models: dr1 vs ONNX Runtime, 1 and 2 threads")
 
 if __name__ == "__main__":
     main()

@@ -78,14 +78,45 @@ LogicalResult checkLoweredOps(ModuleOp module) {
   return failure(r.wasInterrupted());
 }
 
-std::string formatMemoryPlan(func::FuncOp fn, StringRef name) {
+/// What dr1-plan-workspace recorded: the function's totals and, per
+/// buffer, the dr1.buffer dictionary of its memref.view.
+struct MemoryPlan {
+  int64_t arena = 0, bound = 0, noReuse = 0;
+  struct Buffer {
+    int64_t bytes, offset, first, last;
+    std::string type;
+  };
+  SmallVector<Buffer> buffers;
+};
+
+MemoryPlan readMemoryPlan(func::FuncOp fn) {
   auto get = [&](StringRef attr) -> int64_t {
     auto a = fn->getAttrOfType<IntegerAttr>(attr);
     return a ? a.getInt() : 0;
   };
-  int64_t arena = get("dr1.workspace_size"),
-          bound = get("dr1.workspace_lower_bound"),
-          noReuse = get("dr1.workspace_no_reuse");
+  MemoryPlan plan;
+  plan.arena = get("dr1.workspace_size");
+  plan.bound = get("dr1.workspace_lower_bound");
+  plan.noReuse = get("dr1.workspace_no_reuse");
+  fn.walk([&](memref::ViewOp view) {
+    auto info = view->getAttrOfType<DictionaryAttr>("dr1.buffer");
+    if (!info)
+      return;
+    auto v = [&](StringRef k) {
+      return cast<IntegerAttr>(info.get(k)).getInt();
+    };
+    std::string type;
+    llvm::raw_string_ostream ts(type);
+    ts << view.getType();
+    plan.buffers.push_back(
+        {v("bytes"), v("offset"), v("first_use"), v("last_use"), type});
+  });
+  return plan;
+}
+
+std::string formatMemoryPlan(func::FuncOp fn, StringRef name) {
+  MemoryPlan plan = readMemoryPlan(fn);
+  int64_t arena = plan.arena, bound = plan.bound, noReuse = plan.noReuse;
   std::string s;
   llvm::raw_string_ostream os(s);
   os << "memory plan of " << name << "\n";
@@ -98,23 +129,13 @@ std::string formatMemoryPlan(func::FuncOp fn, StringRef name) {
   os << "buffers (lifetimes in positions of the entry's top-level ops):\n";
   os << llvm::format("%6s %12s %12s %14s  %s\n", "#", "bytes", "offset",
                      "lifetime", "type");
-  int i = 0;
-  fn.walk([&](memref::ViewOp view) {
-    auto info = view->getAttrOfType<DictionaryAttr>("dr1.buffer");
-    if (!info)
-      return;
-    auto v = [&](StringRef k) {
-      return cast<IntegerAttr>(info.get(k)).getInt();
-    };
-    std::string life = "[" + std::to_string(v("first_use")) + ", " +
-                       std::to_string(v("last_use")) + "]";
-    std::string type;
-    llvm::raw_string_ostream ts(type);
-    ts << view.getType();
-    os << llvm::format("%6d %12lld %12lld %14s  %s\n", i++,
-                       (long long)v("bytes"), (long long)v("offset"),
-                       life.c_str(), type.c_str());
-  });
+  for (auto [i, b] : llvm::enumerate(plan.buffers)) {
+    std::string life =
+        "[" + std::to_string(b.first) + ", " + std::to_string(b.last) + "]";
+    os << llvm::format("%6d %12lld %12lld %14s  %s\n", static_cast<int>(i),
+                       (long long)b.bytes, (long long)b.offset, life.c_str(),
+                       b.type.c_str());
+  }
   return s;
 }
 
@@ -122,32 +143,12 @@ std::string formatMemoryPlan(func::FuncOp fn, StringRef name) {
 /// lifetime (x, in op positions) and its bytes in the arena (y), under
 /// lines at the arena size and the lower bound.
 std::string formatMemoryPlanSVG(func::FuncOp fn, StringRef name) {
-  auto get = [&](StringRef attr) -> int64_t {
-    auto a = fn->getAttrOfType<IntegerAttr>(attr);
-    return a ? a.getInt() : 0;
-  };
-  int64_t arena = get("dr1.workspace_size"),
-          bound = get("dr1.workspace_lower_bound");
-  struct Rect {
-    int64_t bytes, offset, first, last;
-    std::string type;
-  };
-  SmallVector<Rect> rects;
+  MemoryPlan plan = readMemoryPlan(fn);
+  int64_t arena = plan.arena, bound = plan.bound;
+  const SmallVector<MemoryPlan::Buffer> &rects = plan.buffers;
   int64_t span = 1;
-  fn.walk([&](memref::ViewOp view) {
-    auto info = view->getAttrOfType<DictionaryAttr>("dr1.buffer");
-    if (!info)
-      return;
-    auto v = [&](StringRef k) {
-      return cast<IntegerAttr>(info.get(k)).getInt();
-    };
-    std::string type;
-    llvm::raw_string_ostream ts(type);
-    ts << view.getType();
-    rects.push_back(
-        {v("bytes"), v("offset"), v("first_use"), v("last_use"), type});
-    span = std::max(span, v("last_use") + 1);
-  });
+  for (const MemoryPlan::Buffer &b : rects)
+    span = std::max(span, b.last + 1);
   const double width = 960, height = 540, left = 90, top = 50, right = 20,
                bottom = 50;
   double plotW = width - left - right, plotH = height - top - bottom;

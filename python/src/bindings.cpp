@@ -33,6 +33,24 @@ using namespace mlir;
 
 ::dr1::EmitKind emitKind(const std::string &emit);
 
+/// The options both compile entry points take from Python.
+static ::dr1::CompileOptions
+compileOptions(const std::string &target, const std::string &cpu,
+               const std::string &features, unsigned optLevel,
+               const std::string &name, const std::string &emit,
+               unsigned threads, const std::vector<std::string> &disabled) {
+  ::dr1::CompileOptions options;
+  options.target = target;
+  options.cpu = cpu;
+  options.features = features;
+  options.optLevel = optLevel;
+  options.threads = threads;
+  options.disabledPasses = disabled;
+  options.name = name;
+  options.emit = emitKind(emit);
+  return options;
+}
+
 namespace {
 
 /// Raised for compile errors; Python maps it to dr1.CompileError.
@@ -210,15 +228,8 @@ public:
                     unsigned threads,
                     const std::vector<std::string> &disabledPasses) {
     DiagnosticCollector diags(*context);
-    ::dr1::CompileOptions options;
-    options.target = target;
-    options.cpu = cpu;
-    options.features = features;
-    options.optLevel = optLevel;
-    options.threads = threads;
-    options.disabledPasses = disabledPasses;
-    options.name = name;
-    options.emit = emitKind(emit);
+    ::dr1::CompileOptions options = compileOptions(
+        target, cpu, features, optLevel, name, emit, threads, disabledPasses);
     OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
     FailureOr<::dr1::Artifact> art;
     {
@@ -303,15 +314,8 @@ py::tuple compileOnnx(const std::string &path, const std::string &target,
   MLIRContext context(MLIRContext::Threading::DISABLED);
   ::dr1::registerDialects(context);
   DiagnosticCollector diags(context);
-  ::dr1::CompileOptions options;
-  options.target = target;
-  options.cpu = cpu;
-  options.features = features;
-  options.optLevel = optLevel;
-  options.threads = threads;
-  options.disabledPasses = disabledPasses;
-  options.name = name;
-  options.emit = emitKind(emit);
+  ::dr1::CompileOptions options = compileOptions(
+      target, cpu, features, optLevel, name, emit, threads, disabledPasses);
   ::dr1::OnnxImportOptions importOptions;
   importOptions.inputShapes = shapes;
   for (const auto &[name, array] : constants) {
