@@ -26,6 +26,35 @@ def FoldBatchNorm : Pass<"dr1-fold-batch-norm", "func::FuncOp"> {
   let dependentDialects = ["mlir::dr1::Dr1Dialect"];
 }
 
+def FuseAttention : Pass<"dr1-fuse-attention", "func::FuncOp"> {
+  let summary = "Recognise scaled dot-product attention as one dr1.attention";
+  let description = [{
+    Rewrites `matmul(softmax(matmul(q, kt) * c + mask, axis = -1), v)`
+    (the scale by `* c` or `/ c` with a constant `c`, and the additive mask,
+    both optional) into one `dr1.attention`, which lowers to a loop over key
+    blocks with an online softmax (as FlashAttention does): the scores exist
+    one `[Bq, Bk]` block at a time instead of `[..., Sq, Sk]` at once. Every
+    intermediate must have a single use, and q, kt and v the same batch
+    dimensions.
+
+    Before:
+    ```mlir
+    %s = dr1.matmul %q, %kt : (tensor<1x2x128x64xf32>, tensor<1x2x64x128xf32>) -> tensor<1x2x128x128xf32>
+    %t = dr1.div %s, %c8 : (tensor<1x2x128x128xf32>, tensor<f32>) -> tensor<1x2x128x128xf32>
+    %u = dr1.add %t, %mask : (tensor<1x2x128x128xf32>, tensor<1x1x1x128xf32>) -> tensor<1x2x128x128xf32>
+    %p = dr1.softmax %u {axis = -1 : i64} : tensor<1x2x128x128xf32>
+    %o = dr1.matmul %p, %v : (tensor<1x2x128x128xf32>, tensor<1x2x128x64xf32>) -> tensor<1x2x128x64xf32>
+    ```
+    After:
+    ```mlir
+    %o = dr1.attention %q, %kt, %v mask %mask {scale = 1.250000e-01 : f32}
+        : (tensor<1x2x128x64xf32>, tensor<1x2x64x128xf32>, tensor<1x2x128x64xf32>,
+           tensor<1x1x1x128xf32>) -> tensor<1x2x128x64xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::dr1::Dr1Dialect"];
+}
+
 def PlanWorkspace : Pass<"dr1-plan-workspace", "ModuleOp"> {
   let summary = "Place every intermediate buffer in one caller-owned workspace";
   let description = [{

@@ -222,6 +222,54 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  auto q = cast<RankedTensorType>(adaptor.getQuery().getType());
+  auto kt = cast<RankedTensorType>(adaptor.getKeyT().getType());
+  auto v = cast<RankedTensorType>(adaptor.getValue().getType());
+  int64_t rank = q.getRank();
+  if (rank < 2 || kt.getRank() != rank || v.getRank() != rank)
+    return fail(loc, "attention operands must have the same rank >= 2, got "
+                     "query " + shapeStr(q.getShape()) + ", key_t " +
+                         shapeStr(kt.getShape()) + " and value " +
+                         shapeStr(v.getShape()));
+  if (failed(sameElementType(loc, q, kt, "key_t")) ||
+      failed(sameElementType(loc, q, v, "value")))
+    return failure();
+  ArrayRef<int64_t> batch = q.getShape().drop_back(2);
+  if (kt.getShape().drop_back(2) != batch || v.getShape().drop_back(2) != batch)
+    return fail(loc, "attention batch dimensions differ: query " +
+                         shapeStr(q.getShape()) + ", key_t " +
+                         shapeStr(kt.getShape()) + ", value " +
+                         shapeStr(v.getShape()));
+  int64_t sq = q.getDimSize(rank - 2), d = q.getDimSize(rank - 1);
+  int64_t sk = kt.getDimSize(rank - 1), dv = v.getDimSize(rank - 1);
+  if (!dimsMatch(d, kt.getDimSize(rank - 2)) ||
+      !dimsMatch(sk, v.getDimSize(rank - 2)))
+    return fail(loc, "attention shapes do not chain: query " +
+                         shapeStr(q.getShape()) + ", key_t " +
+                         shapeStr(kt.getShape()) + ", value " +
+                         shapeStr(v.getShape()));
+  SmallVector<int64_t> scores(batch);
+  scores.append({sq, sk});
+  if (Value mask = adaptor.getMask()) {
+    auto mt = cast<RankedTensorType>(mask.getType());
+    if (failed(sameElementType(loc, q, mt, "mask")))
+      return failure();
+    auto bc = broadcastShapes(scores, mt.getShape());
+    if (failed(bc) || ArrayRef<int64_t>(*bc) != ArrayRef<int64_t>(scores))
+      return fail(loc, "attention mask " + shapeStr(mt.getShape()) +
+                           " does not broadcast to the scores " +
+                           shapeStr(scores));
+  }
+  SmallVector<int64_t> shape(batch);
+  shape.append({sq, dv});
+  types.push_back(tensorOf(shape, q.getElementType()));
+  return success();
+}
+
 LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {

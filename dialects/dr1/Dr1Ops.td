@@ -109,6 +109,31 @@ def Dr1_GemmOp : Dr1_Op<"gemm", [Pure, InferTypeOpAdaptor]> {
   let hasCanonicalizer = 1;
 }
 
+def Dr1_AttentionOp : Dr1_Op<"attention", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Scaled dot-product attention: softmax(q * kt * scale + mask) * v";
+  let description = [{
+    `query` is `[..., Sq, D]`, `key_t` the keys already transposed,
+    `[..., D, Sk]`, `value` is `[..., Sk, Dv]`; the batch dimensions `...`
+    (batch, heads) are the same for all three. The optional additive `mask`
+    broadcasts (numpy-style) to the scores, `[..., Sq, Sk]`. The result is
+    `[..., Sq, Dv]`. Produced by `dr1-fuse-attention` from the matmul,
+    scale, mask, softmax, matmul chain; it lowers to a loop over key blocks
+    with an online softmax, so the `Sq x Sk` scores are never stored whole.
+
+    ```mlir
+    %o = dr1.attention %q, %kt, %v mask %m {scale = 0.125 : f32}
+        : (tensor<2x4x128x64xf32>, tensor<2x4x64x128xf32>, tensor<2x4x128x64xf32>,
+           tensor<2x1x1x128xf32>) -> tensor<2x4x128x64xf32>
+    ```
+  }];
+  let arguments = (ins Dr1_FloatTensor:$query, Dr1_FloatTensor:$key_t,
+                   Dr1_FloatTensor:$value, Optional<Dr1_FloatTensor>:$mask,
+                   DefaultValuedAttr<F32Attr, "1.0f">:$scale);
+  let results = (outs Dr1_FloatTensor:$output);
+  let assemblyFormat = "$query `,` $key_t `,` $value (`mask` $mask^)? attr-dict "
+                       "`:` functional-type(operands, results)";
+}
+
 //===----------------------------------------------------------------------===//
 // Convolution, normalization, pooling
 //===----------------------------------------------------------------------===//

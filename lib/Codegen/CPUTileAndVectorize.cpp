@@ -211,13 +211,22 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
     Value slice = tensor::ExtractSliceOp::create(
         rewriter, loc, cType, padded.getResult(0), indexAttrs(rewriter, {0, 0}),
         indexAttrs(rewriter, {m, n}), indexAttrs(rewriter, {1, 1}));
+    // A loop-carried accumulator (attention's running output) must come
+    // back in its own buffer for bufferization to keep it in place.
+    if (op->getParentOfType<scf::ForOp>())
+      slice = linalg::CopyOp::create(rewriter, loc, slice, op.getOutputs()[0])
+                  .getResult(0);
     rewriter.replaceOp(op, slice);
     mm = padded;
   }
   // Threads share out the nr-wide strips of each B block; tall, narrow
   // products (1x1 convolutions: M = H*W, N = channels) have a single strip,
   // so their M blocks are shared out instead.
-  bool enoughWork = parallel && m * n * k >= dr1::kMinParallelWork;
+  // Products already inside a parallel loop (attention blocks) stay serial.
+  bool nested = op->getParentOfType<scf::ForallOp>() ||
+                op->getParentOfType<scf::ParallelOp>();
+  bool enoughWork =
+      parallel && !nested && m * n * k >= dr1::kMinParallelWork;
   bool parallelStrips = enoughWork && t.nc > t.nr;
   // (Blocks of a few rows, when M has no better divisor, cost more in
   // fork/join than they share.)

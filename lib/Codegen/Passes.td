@@ -176,6 +176,38 @@ def UnshareFills : Pass<"dr1-unshare-fills", "func::FuncOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def SerializeForall : Pass<"dr1-serialize-forall", "func::FuncOp"> {
+  let summary = "Run scf.forall loops in order, as nested scf.for";
+  let description = [{
+    For single-threaded builds. Each `scf.forall` becomes one `scf.for` per
+    dimension; its `shared_outs` become loop-carried tensors and every
+    `tensor.parallel_insert_slice` a `tensor.insert_slice` into them (the
+    upstream scf-forall-to-for leaves loops with shared outputs broken).
+    Scratch buffers of the body then join the workspace rather than the
+    stack.
+
+    Before:
+    ```mlir
+    %r = scf.forall (%i) in (4) shared_outs(%o = %e) -> tensor<4x8xf32> {
+      %s = tensor.extract_slice %a[%i, 0] [1, 8] [1, 1] : tensor<4x8xf32> to tensor<1x8xf32>
+      scf.forall.in_parallel {
+        tensor.parallel_insert_slice %s into %o[%i, 0] [1, 8] [1, 1] : tensor<1x8xf32> into tensor<4x8xf32>
+      }
+    }
+    ```
+    After:
+    ```mlir
+    %r = scf.for %i = %c0 to %c4 step %c1 iter_args(%o = %e) -> (tensor<4x8xf32>) {
+      %s = tensor.extract_slice %a[%i, 0] [1, 8] [1, 1] : tensor<4x8xf32> to tensor<1x8xf32>
+      %u = tensor.insert_slice %s into %o[%i, 0] [1, 8] [1, 1] : tensor<1x8xf32> into tensor<4x8xf32>
+      scf.yield %u : tensor<4x8xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def ExpandMath : Pass<"dr1-expand-math", "ModuleOp"> {
   let summary = "Polynomial approximations for math ops with no LLVM instruction";
   let description = [{

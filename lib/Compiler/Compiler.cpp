@@ -66,7 +66,7 @@ LogicalResult checkLoweredOps(ModuleOp module) {
     bool ok =
         isa<ModuleOp, func::FuncOp, func::ReturnOp, arith::ConstantOp>(op) ||
         dialect == "linalg" || dialect == "tensor" ||
-        dialect == "bufferization" ||
+        dialect == "bufferization" || dialect == "scf" ||
         ((dialect == "arith" || dialect == "math") && !onTensors);
     if (!ok) {
       op->emitError("unsupported operation '")

@@ -28,8 +28,8 @@ void addPipeline(OpPassManager &pm, StringRef text) {
 
 llvm::ArrayRef<llvm::StringRef> dr1::optionalPasses() {
   static const llvm::StringRef passes[] = {
-      "dr1-fold-batch-norm", "dr1-propagate-transposes", "dr1-fuse-elementwise",
-      "dr1-fuse-epilogue"};
+      "dr1-fold-batch-norm", "dr1-fuse-attention", "dr1-propagate-transposes",
+      "dr1-fuse-elementwise", "dr1-fuse-epilogue"};
   return passes;
 }
 
@@ -38,6 +38,8 @@ void dr1::buildGraphPipeline(OpPassManager &pm,
   addPipeline(pm, "inline,canonicalize,cse,symbol-dce");
   if (!llvm::is_contained(disabled, "dr1-fold-batch-norm"))
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFoldBatchNorm());
+  if (!llvm::is_contained(disabled, "dr1-fuse-attention"))
+    pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFuseAttention());
   addPipeline(pm, "canonicalize,cse");
 }
 
@@ -57,6 +59,10 @@ void dr1::buildLinalgPipeline(OpPassManager &pm,
 
 void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
                                   llvm::ArrayRef<std::string> disabled) {
+  // Without threads, parallel loops from the lowering (attention's query
+  // blocks) run in order, and their scratch buffers join the workspace.
+  if (target.threads <= 1)
+    pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createSerializeForall());
   if (!llvm::is_contained(disabled, "dr1-fuse-epilogue")) {
     mlir::dr1::FuseEpilogueOptions fe;
     fe.parallel = target.threads > 1;

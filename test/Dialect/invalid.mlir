@@ -422,3 +422,39 @@ func.func @compare_types(%a: tensor<4xf32>, %b: tensor<4xi32>) {
   %0 = dr1.less %a, %b : (tensor<4xf32>, tensor<4xi32>) -> tensor<4xi1>
   return
 }
+
+// -----
+
+func.func @attention_rank(%q: tensor<16x8xf32>, %kt: tensor<1x8x32xf32>, %v: tensor<32x6xf32>) {
+  // expected-error @+2 {{attention operands must have the same rank >= 2, got query [16, 8], key_t [1, 8, 32] and value [32, 6]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.attention %q, %kt, %v : (tensor<16x8xf32>, tensor<1x8x32xf32>, tensor<32x6xf32>) -> tensor<16x6xf32>
+  return
+}
+
+// -----
+
+func.func @attention_batch(%q: tensor<2x16x8xf32>, %kt: tensor<1x8x32xf32>, %v: tensor<2x32x6xf32>) {
+  // expected-error @+2 {{attention batch dimensions differ: query [2, 16, 8], key_t [1, 8, 32], value [2, 32, 6]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.attention %q, %kt, %v : (tensor<2x16x8xf32>, tensor<1x8x32xf32>, tensor<2x32x6xf32>) -> tensor<2x16x6xf32>
+  return
+}
+
+// -----
+
+func.func @attention_chain(%q: tensor<16x8xf32>, %kt: tensor<8x32xf32>, %v: tensor<31x6xf32>) {
+  // expected-error @+2 {{attention shapes do not chain: query [16, 8], key_t [8, 32], value [31, 6]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.attention %q, %kt, %v : (tensor<16x8xf32>, tensor<8x32xf32>, tensor<31x6xf32>) -> tensor<16x6xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask(%q: tensor<16x8xf32>, %kt: tensor<8x32xf32>, %v: tensor<32x6xf32>, %m: tensor<2x1x32xf32>) {
+  // expected-error @+2 {{attention mask [2, 1, 32] does not broadcast to the scores [16, 32]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.attention %q, %kt, %v mask %m : (tensor<16x8xf32>, tensor<8x32xf32>, tensor<32x6xf32>, tensor<2x1x32xf32>) -> tensor<16x6xf32>
+  return
+}

@@ -11,6 +11,16 @@ func.func @constants() -> (tensor<2xf32>, tensor<2x2xf32>) {
   return %0, %1 : tensor<2xf32>, tensor<2x2xf32>
 }
 
+// CHECK-LABEL: func @attention
+func.func @attention(%q: tensor<2x4x16x8xf32>, %kt: tensor<2x4x8x32xf32>,
+                     %v: tensor<2x4x32x6xf32>, %m: tensor<2x1x1x32xf32>) {
+  // CHECK: dr1.attention %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} {scale = 1.250000e-01 : f32} : (tensor<2x4x16x8xf32>, tensor<2x4x8x32xf32>, tensor<2x4x32x6xf32>, tensor<2x1x1x32xf32>) -> tensor<2x4x16x6xf32>
+  %0 = dr1.attention %q, %kt, %v mask %m {scale = 0.125 : f32} : (tensor<2x4x16x8xf32>, tensor<2x4x8x32xf32>, tensor<2x4x32x6xf32>, tensor<2x1x1x32xf32>) -> tensor<2x4x16x6xf32>
+  // CHECK: dr1.attention %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x4x16x8xf32>, tensor<2x4x8x32xf32>, tensor<2x4x32x6xf32>) -> tensor<2x4x16x6xf32>
+  %1 = dr1.attention %q, %kt, %v : (tensor<2x4x16x8xf32>, tensor<2x4x8x32xf32>, tensor<2x4x32x6xf32>) -> tensor<2x4x16x6xf32>
+  return
+}
+
 // CHECK-LABEL: func @products
 func.func @products(%a: tensor<8x4x16xf32>, %b: tensor<16x5xf32>, %w: tensor<5x16xf32>,
                     %bias: tensor<5xf32>, %g: tensor<16x4xf32>) {

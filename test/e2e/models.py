@@ -158,3 +158,45 @@ def conv_shapes(rng):
 
 
 MODELS["conv_shapes"] = conv_shapes
+
+
+def attention_shapes(rng):
+    """Attention chains that dr1-fuse-attention turns into dr1.attention,
+    with shapes its blocks do not divide: 13 query rows; 257 keys (two
+    128-key blocks and a 1-key tail) where one sequence has its first 130
+    keys masked with -inf (a whole block masked: the online softmax must not
+    produce NaN); 600 keys in 200-key blocks with 100 query rows; rank 2
+    with a full [Sq, Sk] mask; a causal -inf mask shared by all heads."""
+    g = Graph()
+    outs = []
+
+    def chain(q, kt, v, scale=None, mask=None, scale_left=False, div=False):
+        s = g.matmul(q, kt)
+        if scale is not None:
+            c = g.const(np.full((), scale, np.float32))
+            if div:
+                s = g.binary("div", s, c)
+            else:
+                s = g.mul(c, s) if scale_left else g.mul(s, c)
+        if mask is not None:
+            s = g.add(mask, s)
+        return g.matmul(g.softmax(s), v)
+
+    def arg(*shape):
+        return g.arg(rng.standard_normal(shape).astype(np.float32))
+
+    m = np.zeros((2, 1, 1, 257), np.float32)
+    m[1, ..., :130] = -np.inf
+    m[0, ..., 250:] = -1e4
+    outs.append(chain(arg(2, 3, 13, 16), arg(2, 3, 16, 257), arg(2, 3, 257, 24),
+                      scale=4.0, div=True, mask=g.arg(m)))
+    outs.append(chain(arg(2, 100, 8), arg(2, 8, 600), arg(2, 600, 40),
+                      scale=0.35, scale_left=True))
+    outs.append(chain(arg(5, 7), arg(7, 9), arg(9, 3), mask=arg(5, 9)))
+    causal = np.triu(np.full((70, 70), -np.inf, np.float32), 1)[None, None]
+    outs.append(chain(arg(1, 2, 70, 32), arg(1, 2, 32, 70), arg(1, 2, 70, 32),
+                      scale=0.125, mask=g.arg(causal)))
+    return g, outs
+
+
+MODELS["attention_shapes"] = attention_shapes

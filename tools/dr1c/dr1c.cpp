@@ -84,8 +84,9 @@ static cl::opt<unsigned> numThreads(
 static cl::list<std::string> disabledPasses(
     "disable-pass",
     cl::desc("Skip an optional optimization to measure its effect "
-             "(dr1-fold-batch-norm, dr1-propagate-transposes, "
-             "dr1-fuse-elementwise, dr1-fuse-epilogue; repeatable)"),
+             "(dr1-fold-batch-norm, dr1-fuse-attention, "
+             "dr1-propagate-transposes, dr1-fuse-elementwise, "
+             "dr1-fuse-epilogue; repeatable)"),
     cl::value_desc("pass"), cl::cat(dr1Category));
 static cl::list<std::string> inputShapes(
     "input-shape",

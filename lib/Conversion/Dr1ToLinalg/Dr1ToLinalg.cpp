@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -26,6 +27,7 @@ struct ConvertDr1ToLinalgPass
     RewritePatternSet patterns(ctx);
     populateElementwisePatterns(patterns);
     populateMatrixProductPatterns(patterns);
+    populateAttentionPatterns(patterns);
     populateConvPoolPatterns(patterns);
     populateNormalizationPatterns(patterns);
     populateReductionPatterns(patterns);
@@ -34,7 +36,8 @@ struct ConvertDr1ToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<Dr1Dialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect,
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect,
                            func::FuncDialect>();
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

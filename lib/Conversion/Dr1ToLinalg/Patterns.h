@@ -10,6 +10,7 @@ namespace mlir::dr1 {
 
 void populateElementwisePatterns(RewritePatternSet &patterns);
 void populateMatrixProductPatterns(RewritePatternSet &patterns);
+void populateAttentionPatterns(RewritePatternSet &patterns);
 void populateConvPoolPatterns(RewritePatternSet &patterns);
 void populateNormalizationPatterns(RewritePatternSet &patterns);
 void populateReductionPatterns(RewritePatternSet &patterns);
