@@ -51,6 +51,48 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
   ];
 }
 
+def VectorizeElementwise : Pass<"dr1-vectorize-elementwise", "func::FuncOp"> {
+  let summary = "Vectorize elementwise linalg.generic ops and row reductions";
+  let description = [{
+    Every statically shaped `linalg.generic` whose loops are all parallel,
+    or parallel with one innermost reduction (softmax's max and sum, layer
+    norm's moments), and whose innermost loop runs along each operand's last
+    dimension, is tiled so that one tile is a contiguous run of that loop
+    (other loops tiled to 1) and vectorized. Runs are up to four vector
+    registers for elementwise ops (a divisor of the dimension; the whole
+    dimension when it has none and is short) and whole rows up to sixteen
+    registers for reductions (longer rows in chunks, the partial result
+    carried by the tile loop).
+
+    Before:
+    ```mlir
+    %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : tensor<8x128xf32>) outs(%e : tensor<8x128xf32>) {
+    ^bb0(%a: f32, %b: f32):
+      %r = math.exp %a : f32
+      linalg.yield %r : f32
+    } -> tensor<8x128xf32>
+    ```
+    After (AVX-512):
+    ```mlir
+    scf.for %i = %c0 to %c8 step %c1 ... {
+      scf.for %j = %c0 to %c128 step %c64 ... {
+        %v = vector.transfer_read %x[%i, %j] ... : tensor<8x128xf32>, vector<1x64xf32>
+        %r = math.exp %v : vector<1x64xf32>
+        ... vector.transfer_write %r ...
+    ```
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "512",
+           "Width of the target's vector registers in bits">,
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+    "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+    "mlir::vector::VectorDialect", "mlir::affine::AffineDialect"
+  ];
+}
+
 def FuseEpilogue : Pass<"dr1-fuse-epilogue", "func::FuncOp"> {
   let summary = "Compute a convolution's elementwise consumer row by row with it";
   let description = [{

@@ -29,7 +29,7 @@ void addPipeline(OpPassManager &pm, StringRef text) {
 llvm::ArrayRef<llvm::StringRef> dr1::optionalPasses() {
   static const llvm::StringRef passes[] = {
       "dr1-fold-batch-norm", "dr1-fuse-attention", "dr1-propagate-transposes",
-      "dr1-fuse-elementwise", "dr1-fuse-epilogue"};
+      "dr1-fuse-elementwise", "dr1-fuse-epilogue", "dr1-vectorize-elementwise"};
   return passes;
 }
 
@@ -74,6 +74,12 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
   tv.parallel = target.threads > 1;
   pm.addNestedPass<mlir::func::FuncOp>(
       mlir::dr1::createCPUTileAndVectorize(tv));
+  if (!llvm::is_contained(disabled, "dr1-vectorize-elementwise")) {
+    mlir::dr1::VectorizeElementwiseOptions ve;
+    ve.vectorBits = target.vectorBits;
+    pm.addNestedPass<mlir::func::FuncOp>(
+        mlir::dr1::createVectorizeElementwise(ve));
+  }
   // Accumulators leave the K loops (as vectors in registers) before
   // bufferization, on tensors.
   addPipeline(pm,
@@ -108,7 +114,8 @@ void dr1::buildLowerToLLVMPipeline(OpPassManager &pm,
               "convert-vector-to-scf{full-unroll},"
               "canonicalize,cse,expand-strided-metadata,lower-affine,"
               "finalize-memref-to-llvm,convert-scf-to-cf,"
-              "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
+              "convert-vector-to-llvm{vector-contract-lowering=outerproduct "
+              "reassociate-fp-reductions},"
               "convert-math-to-llvm,convert-arith-to-llvm,"
               "convert-index-to-llvm,convert-ub-to-llvm,convert-cf-to-llvm,"
               "convert-func-to-llvm{use-bare-ptr-memref-call-conv}");

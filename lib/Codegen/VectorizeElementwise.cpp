@@ -1,0 +1,153 @@
+//===- VectorizeElementwise.cpp - the dr1-vectorize-elementwise pass ------===//
+//
+// Elementwise ops and row reductions (bias, activations, softmax, layer
+// norm, attention's block updates) as explicit vector code. LLVM's loop
+// vectorizer was left to do this before, and often did not: views into one
+// workspace look like they may alias, and polynomial exp/erf bodies are
+// past its cost limits, so softmax exps ran one float at a time.
+//
+//===----------------------------------------------------------------------===//
+#include "Codegen/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "dr1-vectorize-elementwise"
+
+namespace mlir::dr1 {
+#define GEN_PASS_DEF_VECTORIZEELEMENTWISE
+#include "Codegen/Passes.h.inc"
+} // namespace mlir::dr1
+
+using namespace mlir;
+
+namespace {
+
+/// Largest divisor of `total` in [lo, hi], preferring multiples of `align`;
+/// 0 when there is none.
+int64_t divisorIn(int64_t total, int64_t lo, int64_t hi, int64_t align) {
+  int64_t best = 0, aligned = 0;
+  for (int64_t t = std::max<int64_t>(lo, 1); t <= std::min(total, hi); ++t) {
+    if (total % t)
+      continue;
+    best = t;
+    if (t % align == 0)
+      aligned = t;
+  }
+  return aligned ? aligned : best;
+}
+
+/// Tile sizes that leave one contiguous run of the innermost loop per tile
+/// (every other loop tiled to 1), or nothing when the op does not fit that
+/// shape: all loops parallel, or parallel with one innermost reduction; the
+/// innermost loop, where an operand uses it, is that operand's last dim.
+std::optional<SmallVector<int64_t>> tileSizes(linalg::GenericOp op,
+                                              int64_t lanes) {
+  if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0)
+    return std::nullopt;
+  for (Value v : op->getOperands()) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t || !t.hasStaticShape())
+      return std::nullopt;
+  }
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  unsigned inner = iters.size() - 1;
+  for (unsigned i = 0; i < inner; ++i)
+    if (iters[i] != utils::IteratorType::parallel)
+      return std::nullopt;
+  bool reduction = iters[inner] == utils::IteratorType::reduction;
+  for (AffineMap map : op.getIndexingMapsArray()) {
+    if (!map.isProjectedPermutation())
+      return std::nullopt;
+    for (unsigned r = 0; r + 1 < map.getNumResults(); ++r)
+      if (map.getDimPosition(r) == inner)
+        return std::nullopt;
+  }
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t n = ranges[inner];
+  // Vectors narrower than half a register are not worth it.
+  if (n < std::max<int64_t>(4, lanes / 2))
+    return std::nullopt;
+  SmallVector<int64_t> sizes(ranges.size(), 1);
+  if (reduction) {
+    // Whole rows up to 16 registers; longer ones in row chunks (the tile
+    // loop carries the partial result).
+    int64_t limit = 16 * lanes;
+    sizes[inner] = n <= limit ? n : divisorIn(n, lanes, limit, lanes);
+    if (sizes[inner] < lanes)
+      return std::nullopt;
+  } else {
+    // Up to four registers per value: room for a polynomial's temporaries.
+    int64_t t = divisorIn(n, lanes, 4 * lanes, lanes);
+    if (!t)
+      t = n <= 16 * lanes ? n : 0;
+    if (!t)
+      return std::nullopt;
+    sizes[inner] = t;
+  }
+  // A tile covering the whole op needs no loop.
+  if (llvm::equal(sizes, ranges))
+    return SmallVector<int64_t>(ranges.size(), 0);
+  return sizes;
+}
+
+struct VectorizeElementwisePass
+    : mlir::dr1::impl::VectorizeElementwiseBase<VectorizeElementwisePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : ops) {
+      Type elt = getElementTypeOrSelf(op->getResult(0).getType());
+      if (!elt.isIntOrFloat())
+        continue;
+      int64_t lanes = std::max<int64_t>(
+          1, vectorBits / std::max<unsigned>(8, elt.getIntOrFloatBitWidth()));
+      std::optional<SmallVector<int64_t>> sizes = tileSizes(op, lanes);
+      if (!sizes)
+        continue;
+      Operation *target = op;
+      if (llvm::any_of(*sizes, [](int64_t s) { return s != 0; })) {
+        scf::SCFTilingOptions options;
+        options.setTileSizes(llvm::map_to_vector(
+            *sizes,
+            [&](int64_t s) -> OpFoldResult { return rewriter.getIndexAttr(s); }));
+        rewriter.setInsertionPoint(op);
+        FailureOr<scf::SCFTilingResult> r = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(op.getOperation()), options);
+        if (failed(r))
+          continue;
+        rewriter.replaceOp(op, r->replacements);
+        target = r->tiledOps.back();
+      }
+      rewriter.setInsertionPoint(target);
+      FailureOr<linalg::VectorizationResult> v =
+          linalg::vectorize(rewriter, target);
+      if (failed(v)) {
+        LLVM_DEBUG(llvm::dbgs() << "not vectorized: " << *target << "\n");
+        continue;
+      }
+      rewriter.replaceOp(target, v->replacements);
+    }
+    // Row reductions as vector.reduction over the row (a tree of vector
+    // ops once LLVM may reassociate them).
+    RewritePatternSet patterns(&getContext());
+    vector::populateVectorMultiReductionLoweringPatterns(
+        patterns, vector::VectorMultiReductionLowering::InnerReduction);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

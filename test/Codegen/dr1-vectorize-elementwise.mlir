@@ -1,0 +1,89 @@
+// RUN: dr1-opt %s --dr1-vectorize-elementwise --canonicalize --cse | FileCheck %s
+// RUN: dr1-opt %s --dr1-vectorize-elementwise=vector-bits=128 --canonicalize --cse | FileCheck %s --check-prefix=NEON
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#col = affine_map<(d0, d1) -> (d1)>
+#tr = affine_map<(d0, d1) -> (d1, d0)>
+// Elementwise: runs of 4 registers (64 f32 with AVX-512, 16 with NEON).
+// CHECK-LABEL: func @exp
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c64
+// CHECK: vector.transfer_read {{.*}} : tensor<1x64xf32>, vector<1x64xf32>
+// CHECK: math.exp %{{.*}} : vector<1x64xf32>
+// CHECK: vector.transfer_write
+// NEON-LABEL: func @exp
+// NEON: step %c16
+// NEON: math.exp %{{.*}} : vector<1x16xf32>
+func.func @exp(%x: tensor<8x128xf32>) -> tensor<8x128xf32> {
+  %e = tensor.empty() : tensor<8x128xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x128xf32>) outs(%e : tensor<8x128xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %r = math.exp %a : f32
+    linalg.yield %r : f32
+  } -> tensor<8x128xf32>
+  return %y : tensor<8x128xf32>
+}
+
+// A row reduction: the whole 200-element row at once, into the row's
+// accumulator.
+// CHECK-LABEL: func @rowmax
+// CHECK: scf.for %[[I:.*]] = %c0 to %c8 step %c1
+// CHECK: vector.transfer_read {{.*}} : tensor<1x200xf32>, vector<1x200xf32>
+// CHECK: vector.reduction <maximumf>, %{{.*}}, %{{.*}} : vector<200xf32> into f32
+// CHECK-NOT: linalg.generic
+func.func @rowmax(%x: tensor<8x200xf32>, %init: tensor<8xf32>) -> tensor<8xf32> {
+  %y = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<8x200xf32>) outs(%init : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %r = arith.maximumf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  return %y : tensor<8xf32>
+}
+
+// Rows longer than 16 registers: chunks of 256, the partial sum carried.
+// CHECK-LABEL: func @long_rows
+// CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c256 iter_args
+// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<256xf32> into f32
+func.func @long_rows(%x: tensor<4x1024xf32>, %init: tensor<4xf32>) -> tensor<4xf32> {
+  %y = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x1024xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// 37 has no divisor of at least a register: the whole (short) row, with the
+// bias broadcast along rows.
+// CHECK-LABEL: func @bias_prime
+// CHECK: vector.transfer_read %{{.*}} : tensor<1x37xf32>, vector<1x37xf32>
+// CHECK: vector.transfer_read %{{.*}} {in_bounds = [true, true], permutation_map = #{{.*}}} : tensor<37xf32>, vector<1x37xf32>
+// CHECK: arith.addf %{{.*}}, %{{.*}} : vector<1x37xf32>
+func.func @bias_prime(%x: tensor<3x37xf32>, %b: tensor<37xf32>) -> tensor<3x37xf32> {
+  %e = tensor.empty() : tensor<3x37xf32>
+  %y = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : tensor<3x37xf32>, tensor<37xf32>) outs(%e : tensor<3x37xf32>) {
+  ^bb0(%a: f32, %c: f32, %d: f32):
+    %r = arith.addf %a, %c : f32
+    linalg.yield %r : f32
+  } -> tensor<3x37xf32>
+  return %y : tensor<3x37xf32>
+}
+func.func @transpose(%x: tensor<64x64xf32>) -> tensor<64x64xf32> {
+
+// The innermost loop strides through the input: left to later passes.
+// CHECK-LABEL: func @transpose
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+  %e = tensor.empty() : tensor<64x64xf32>
+  %y = linalg.generic {indexing_maps = [#tr, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<64x64xf32>) outs(%e : tensor<64x64xf32>) {
+  ^bb0(%a: f32, %d: f32):
+    linalg.yield %a : f32
+  } -> tensor<64x64xf32>
+  return %y : tensor<64x64xf32>
+}
