@@ -130,6 +130,48 @@ def FuseEpilogue : Pass<"dr1-fuse-epilogue", "func::FuncOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def FuseRows : Pass<"dr1-fuse-rows", "func::FuncOp"> {
+  let summary = "Compute softmax / layer-norm style row chains as one row loop";
+  let description = [{
+    An elementwise `linalg.generic` whose producers include a row reduction
+    (innermost reduction loop) through row-local generics (softmax: max,
+    exp, sum, scale; layer norm: mean, centre, variance, normalise, affine;
+    and the same patterns as exporters spell them with ReduceMean / Pow /
+    Sqrt / Div) is tiled over rows, and that chain is fused into its loop:
+    a block of rows (up to 8 KB) is reduced and normalised while in L1, and
+    the whole-tensor intermediates disappear. Only producers whose every
+    user is in the chain move, so nothing is computed twice; with threads
+    the row loop is an `scf.forall` when the chain is big enough.
+
+    Before (softmax, shape only):
+    ```mlir
+    %max = linalg.generic {iterator_types = ["parallel", "reduction"]} ins(%x : tensor<512x768xf32>) ...
+    %e   = linalg.generic {iterator_types = ["parallel", "parallel"]} ins(%x, %max ...) ... math.exp
+    %sum = linalg.generic {iterator_types = ["parallel", "reduction"]} ins(%e ...) ...
+    %y   = linalg.generic {iterator_types = ["parallel", "parallel"]} ins(%e, %sum ...) ... arith.divf
+    ```
+    After:
+    ```mlir
+    %y = scf.for %i = %c0 to %c512 step %c2 iter_args(%o = %init) -> (tensor<512x768xf32>) {
+      %xs  = tensor.extract_slice %x[%i, 0] [2, 768] [1, 1]
+      %max = linalg.generic ... ins(%xs : tensor<2x768xf32>) ...
+      %e   = linalg.generic ... math.exp ...
+      %sum = linalg.generic ...
+      %ys  = linalg.generic ... arith.divf ...
+      %u   = tensor.insert_slice %ys into %o[%i, 0] [2, 768] [1, 1]
+      scf.yield %u
+    }
+    ```
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", "false",
+           "Make the row loop an scf.forall when the chain is big enough">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def FuseElementwise : Pass<"dr1-fuse-elementwise", "func::FuncOp"> {
   let summary = "Fuse elementwise linalg.generic producers into their consumers";
   let description = [{

@@ -29,7 +29,8 @@ void addPipeline(OpPassManager &pm, StringRef text) {
 llvm::ArrayRef<llvm::StringRef> dr1::optionalPasses() {
   static const llvm::StringRef passes[] = {
       "dr1-fold-batch-norm", "dr1-fuse-attention", "dr1-propagate-transposes",
-      "dr1-fuse-elementwise", "dr1-fuse-epilogue", "dr1-vectorize-elementwise"};
+      "dr1-fuse-elementwise", "dr1-fuse-epilogue", "dr1-fuse-rows",
+      "dr1-vectorize-elementwise"};
   return passes;
 }
 
@@ -67,6 +68,11 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
     mlir::dr1::FuseEpilogueOptions fe;
     fe.parallel = target.threads > 1;
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFuseEpilogue(fe));
+  }
+  if (!llvm::is_contained(disabled, "dr1-fuse-rows")) {
+    mlir::dr1::FuseRowsOptions fr;
+    fr.parallel = target.threads > 1;
+    pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFuseRows(fr));
   }
   mlir::dr1::CPUTileAndVectorizeOptions tv;
   tv.vectorBits = target.vectorBits;
