@@ -55,6 +55,35 @@ def FuseAttention : Pass<"dr1-fuse-attention", "func::FuncOp"> {
   let dependentDialects = ["mlir::dr1::Dr1Dialect"];
 }
 
+def FuseSqueezeExcitation : Pass<"dr1-fuse-squeeze-excitation", "func::FuncOp"> {
+  let summary = "Apply a squeeze-excitation gate to the following 1x1 convolution's weights";
+  let description = [{
+    Recognises squeeze-excitation: `x * s` where the per-channel gate `s`
+    (`[1, C, 1, 1]`) is computed from `global_avg_pool(x)` (through the
+    block's small convolutions / linears and activations). When the scaled
+    tensor's only user is a 1x1, stride-1, unpadded, ungrouped convolution
+    (the block's projection) and the batch is 1, the gate scales the
+    projection's weights instead: `conv(x * s, W) = conv(x, W * s)`. The
+    full-size scaled activation tensor, and the pass over memory that
+    writes it, disappear; the gate costs `C x F` multiplies.
+
+    Before:
+    ```mlir
+    %p = dr1.global_avg_pool %x : (tensor<1x96x56x56xf32>) -> tensor<1x96x1x1xf32>
+    ...                                   // squeeze / excite convolutions
+    %s = dr1.sigmoid %e : tensor<1x96x1x1xf32>
+    %y = dr1.mul %x, %s : (tensor<1x96x56x56xf32>, tensor<1x96x1x1xf32>) -> tensor<1x96x56x56xf32>
+    %o = dr1.conv2d %y, %w : (tensor<1x96x56x56xf32>, tensor<24x96x1x1xf32>) -> tensor<1x24x56x56xf32>
+    ```
+    After:
+    ```mlir
+    %ws = dr1.mul %w, %s : (tensor<24x96x1x1xf32>, tensor<1x96x1x1xf32>) -> tensor<24x96x1x1xf32>
+    %o = dr1.conv2d %x, %ws : (tensor<1x96x56x56xf32>, tensor<24x96x1x1xf32>) -> tensor<1x24x56x56xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::dr1::Dr1Dialect"];
+}
+
 def PlanWorkspace : Pass<"dr1-plan-workspace", "ModuleOp"> {
   let summary = "Place every intermediate buffer in one caller-owned workspace";
   let description = [{

@@ -27,10 +27,14 @@ void addPipeline(OpPassManager &pm, StringRef text) {
 } // namespace
 
 llvm::ArrayRef<llvm::StringRef> dr1::optionalPasses() {
-  static const llvm::StringRef passes[] = {
-      "dr1-fold-batch-norm", "dr1-fuse-attention", "dr1-propagate-transposes",
-      "dr1-fuse-elementwise", "dr1-fuse-epilogue", "dr1-fuse-rows",
-      "dr1-vectorize-elementwise"};
+  static const llvm::StringRef passes[] = {"dr1-fold-batch-norm",
+                                           "dr1-fuse-attention",
+                                           "dr1-fuse-squeeze-excitation",
+                                           "dr1-propagate-transposes",
+                                           "dr1-fuse-elementwise",
+                                           "dr1-fuse-epilogue",
+                                           "dr1-fuse-rows",
+                                           "dr1-vectorize-elementwise"};
   return passes;
 }
 
@@ -41,6 +45,11 @@ void dr1::buildGraphPipeline(OpPassManager &pm,
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFoldBatchNorm());
   if (!llvm::is_contained(disabled, "dr1-fuse-attention"))
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFuseAttention());
+  // After batch-norm folding: a projection's BN must be in its weights
+  // before the gate can be.
+  if (!llvm::is_contained(disabled, "dr1-fuse-squeeze-excitation"))
+    pm.addNestedPass<mlir::func::FuncOp>(
+        mlir::dr1::createFuseSqueezeExcitation());
   addPipeline(pm, "canonicalize,cse");
 }
 

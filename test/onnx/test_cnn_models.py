@@ -46,9 +46,11 @@ def test_matches_onnxruntime(name, threads, tmp_path):
     check(path, threads=threads)
 
 
-@pytest.mark.parametrize("disabled", ["dr1-fold-batch-norm", "dr1-propagate-transposes",
-                                      "dr1-fuse-elementwise", "dr1-fuse-epilogue"])
-def test_each_pass_off_still_matches(disabled, tmp_path):
-    path = str(tmp_path / "mobilenet_v2.onnx")
-    onnx.save(CASES["mobilenet_v2"](), path)
+@pytest.mark.parametrize("name,disabled", [
+    ("mobilenet_v2", "dr1-fold-batch-norm"), ("mobilenet_v2", "dr1-propagate-transposes"),
+    ("mobilenet_v2", "dr1-fuse-elementwise"), ("mobilenet_v2", "dr1-fuse-epilogue"),
+    ("efficientnet_b0", "dr1-fuse-squeeze-excitation")])
+def test_each_pass_off_still_matches(name, disabled, tmp_path):
+    path = str(tmp_path / f"{name}.onnx")
+    onnx.save(CASES[name](), path)
     check(path, disable_passes=(disabled,))
