@@ -8,9 +8,12 @@
 //   4. vectorize the mr x nr x 1 products (vector.contract, lowered later to
 //      outer products = broadcast + FMA);
 // the accumulator is then hoisted out of the K loop by
-// loop-invariant-subset-hoisting, so it lives in registers.
+// loop-invariant-subset-hoisting, so it lives in registers. An elementwise
+// epilogue marked by dr1-fuse-epilogue is tiled with the product down to
+// the register tile and applied to the accumulators before they are stored.
 //
 //===----------------------------------------------------------------------===//
+#include "Codegen/FuseUtils.h"
 #include "Codegen/Passes.h"
 #include "Codegen/Work.h"
 #include "dr1/Dr1Ops.h"
@@ -177,6 +180,123 @@ LogicalResult vectorizeOp(RewriterBase &rewriter, Operation *op) {
   return success();
 }
 
+/// The elementwise consumer dr1-fuse-epilogue marked `op`'s result for.
+linalg::GenericOp markedEpilogue(linalg::MatmulOp op) {
+  Value result = op->getResult(0);
+  if (!op->hasAttr("dr1.fuse_epilogue") || !result.hasOneUse())
+    return nullptr;
+  OpOperand &use = *result.getUses().begin();
+  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!generic || !generic.hasPureTensorSemantics() ||
+      generic.getNumLoops() != 2 || generic.getNumReductionLoops() != 0 ||
+      generic.getNumDpsInits() != 1 || generic.isDpsInit(&use) ||
+      !generic.getMatchingIndexingMap(&use).isIdentity() ||
+      !generic.getIndexingMapsArray().back().isIdentity())
+    return nullptr;
+  return generic;
+}
+
+/// `epilogue` tiled by `sizes` (loops in `interchange` order) with `mm`, and
+/// the op initialising its accumulator, fused into the loops.
+FailureOr<std::pair<linalg::GenericOp, linalg::MatmulOp>>
+tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp epilogue,
+                 linalg::MatmulOp mm, ArrayRef<int64_t> sizes,
+                 ArrayRef<int64_t> interchange, bool parallel) {
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(indexAttrs(rewriter, sizes));
+  tiling.setInterchange(interchange);
+  tiling.setLoopType(parallel ? scf::SCFTilingOptions::LoopType::ForallOp
+                              : scf::SCFTilingOptions::LoopType::ForOp);
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tiling);
+  Operation *initOp = mm.getOutputs()[0].getDefiningOp();
+  options.setFusionControlFn(
+      [&](tensor::ExtractSliceOp, OpResult producer,
+          bool) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        Operation *op = producer.getOwner();
+        if (op == mm.getOperation() ||
+            (op == initOp && isa<linalg::FillOp, linalg::GenericOp>(op)))
+          return scf::SCFTileAndFuseOptions::ControlFnResult{};
+        return std::nullopt;
+      });
+  rewriter.setInsertionPoint(epilogue);
+  FailureOr<scf::SCFTileAndFuseResult> fused =
+      scf::tileConsumerAndFuseProducersUsingSCF(
+          rewriter, cast<TilingInterface>(epilogue.getOperation()), options);
+  if (failed(fused))
+    return failure();
+  linalg::MatmulOp tiledMM;
+  for (Operation *op : fused->tiledAndFusedOps)
+    if (auto m = dyn_cast<linalg::MatmulOp>(op))
+      tiledMM = m;
+  if (!tiledMM || !tiledMM->getResult(0).hasOneUse())
+    return failure();
+  auto tiledEpilogue =
+      dyn_cast<linalg::GenericOp>(*tiledMM->getResult(0).getUsers().begin());
+  if (!tiledEpilogue)
+    return failure();
+  dr1::commitFusion(rewriter, *fused);
+  for (Operation *op : {epilogue.getOperation(), mm.getOperation(), initOp})
+    if (op && op->use_empty())
+      rewriter.eraseOp(op);
+  return std::make_pair(tiledEpilogue, tiledMM);
+}
+
+/// The matmul strategy with an epilogue: cache blocks (N, then M), nr-wide
+/// strips of B (packed), mr x nr register tiles whose accumulators, once K
+/// is summed, go through the epilogue before anything is stored. Once the
+/// first level is tiled there is no way back: a failure leaves correct but
+/// untiled code.
+LogicalResult tileMatmulWithEpilogue(RewriterBase &rewriter,
+                                     linalg::MatmulOp op,
+                                     linalg::GenericOp epilogue,
+                                     const MatmulTiles &t, bool parallel) {
+  auto aType = cast<RankedTensorType>(op.getInputs()[0].getType());
+  int64_t m = aType.getDimSize(0), k = aType.getDimSize(1);
+  int64_t n = cast<RankedTensorType>(op.getInputs()[1].getType()).getDimSize(1);
+  bool nested = op->getParentOfType<scf::ForallOp>() ||
+                op->getParentOfType<scf::ParallelOp>();
+  bool enoughWork = parallel && !nested && m * n * k >= dr1::kMinParallelWork;
+  bool parallelStrips = enoughWork && t.nc > t.nr;
+  bool parallelBlocks =
+      enoughWork && !parallelStrips && t.mp / t.mc >= 2 && t.mc >= 4 * t.mr;
+  // Cache blocks, N outermost: the B block stays in cache while A's blocks
+  // stream through.
+  auto block = tileWithEpilogue(rewriter, epilogue, op, {t.mc, t.nc}, {1, 0},
+                                parallelBlocks);
+  if (failed(block))
+    return failure();
+  auto strip = tileWithEpilogue(rewriter, block->first, block->second,
+                                {0, t.nr}, {}, parallelStrips);
+  if (failed(strip))
+    return failure();
+  linalg::MatmulOp stripMM = strip->second;
+  if (t.mc > t.mr) {
+    rewriter.setInsertionPoint(stripMM);
+    Value bStrip = stripMM.getInputs()[1];
+    auto bType = cast<RankedTensorType>(bStrip.getType());
+    Value empty = tensor::EmptyOp::create(
+        rewriter, op.getLoc(), bType.getShape(), bType.getElementType());
+    Value packed = linalg::CopyOp::create(rewriter, op.getLoc(), bStrip, empty)
+                       .getResult(0);
+    rewriter.modifyOpInPlace(
+        stripMM, [&] { stripMM.getInputsMutable()[1].set(packed); });
+  }
+  auto micro =
+      tileWithEpilogue(rewriter, strip->first, stripMM, {t.mr, 0}, {}, false);
+  if (failed(micro))
+    return failure();
+  auto [tileEpilogue, tileMM] = *micro;
+  Operation *tileInit = tileMM.getOutputs()[0].getDefiningOp();
+  FailureOr<Operation *> kLoop = tile(rewriter, tileMM, {0, 0, 1}, {});
+  if (failed(kLoop) || failed(vectorizeOp(rewriter, *kLoop)))
+    return failure();
+  if (tileInit && isa<linalg::FillOp, linalg::GenericOp>(tileInit) &&
+      failed(vectorizeOp(rewriter, tileInit)))
+    return failure();
+  return vectorizeOp(rewriter, tileEpilogue);
+}
+
 LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
                                      linalg::MatmulOp op, int64_t lanes,
                                      int64_t registers, bool parallel) {
@@ -199,6 +319,22 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
                           << t.mc << "x" << t.nc << "x" << t.kc << ", padded "
                           << t.mp << "x" << t.np << "x" << t.kp << "\n");
 
+  // The epilogue can only be applied once K is summed: the whole of K must
+  // be one block, and tiles must be full (no padding).
+  if (linalg::GenericOp epilogue = markedEpilogue(op)) {
+    // Rows that the register tile does not divide (6-row AVX2 tiles, 64
+    // rows): a slightly shorter tile that divides them beats padding, which
+    // would keep the epilogue out.
+    MatmulTiles e = t;
+    for (int64_t mr = t.mr; m % e.mr && mr * 2 > t.mr; --mr)
+      if (m % mr == 0) {
+        e.mr = mr;
+        e.mp = m;
+        e.mc = dividingTile(m, mr, 256);
+      }
+    if (e.mp == m && e.np == n && e.kp == k && e.kc == k)
+      return tileMatmulWithEpilogue(rewriter, op, epilogue, e, parallel);
+  }
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   Operation *mm = op;
@@ -225,8 +361,7 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
   // Products already inside a parallel loop (attention blocks) stay serial.
   bool nested = op->getParentOfType<scf::ForallOp>() ||
                 op->getParentOfType<scf::ParallelOp>();
-  bool enoughWork =
-      parallel && !nested && m * n * k >= dr1::kMinParallelWork;
+  bool enoughWork = parallel && !nested && m * n * k >= dr1::kMinParallelWork;
   bool parallelStrips = enoughWork && t.nc > t.nr;
   // (Blocks of a few rows, when M has no better divisor, cost more in
   // fork/join than they share.)
@@ -422,7 +557,7 @@ struct CPUTileAndVectorizePass
       (void)lanes;
       if (failed(tileAndVectorizeMatmul(rewriter, op, eltLanes,
                                         numVectorRegisters, parallel)))
-        LLVM_DEBUG(llvm::dbgs() << "left untiled: " << op << "\n");
+        LLVM_DEBUG(llvm::dbgs() << "a matmul left untiled\n");
     }
 
     SmallVector<linalg::LinalgOp> convs;

@@ -20,9 +20,9 @@ struct ExpandMathPass : mlir::dr1::impl::ExpandMathBase<ExpandMathPass> {
     RewritePatternSet patterns(&getContext());
     // powf, rsqrt, tanh, ... in terms of exp / log / sqrt; then exp, log,
     // erf, tanh as polynomials. sqrt stays: it is an instruction.
-    math::populateExpansionPatterns(patterns, {"powf", "tanh", "sinh", "cosh",
-                                               "asinh", "acosh", "atanh",
-                                               "fpowi", "ipowi"});
+    math::populateExpansionPatterns(patterns,
+                                    {"powf", "tanh", "sinh", "cosh", "asinh",
+                                     "acosh", "atanh", "fpowi", "ipowi"});
     // Predicates see full op names ("math.exp").
     auto approximated = [](StringRef name) {
       return llvm::is_contained({"math.erf", "math.exp", "math.log",

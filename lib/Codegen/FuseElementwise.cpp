@@ -35,8 +35,8 @@ struct FuseElementwisePass
           Operation *consumer = operand->getOwner();
           // Elementwise into elementwise, and elementwise into reductions
           // (softmax, norms); never into contractions or convolutions.
-          return isElementwiseGeneric(producer) && isa<linalg::GenericOp>(consumer) &&
-                 producer->hasOneUse();
+          return isElementwiseGeneric(producer) &&
+                 isa<linalg::GenericOp>(consumer) && producer->hasOneUse();
         });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

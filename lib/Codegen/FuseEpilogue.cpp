@@ -2,16 +2,21 @@
 //
 // Convolutions are fused into their elementwise consumer's row loop, so
 // bias, residual and activation are applied to a row while it is in cache.
+// Matrix products are only marked here: their epilogue is applied to each
+// register tile by dr1-cpu-tile-and-vectorize, which owns the tiling.
 //
 //===----------------------------------------------------------------------===//
+#include "Codegen/FuseUtils.h"
 #include "Codegen/Passes.h"
 #include "Codegen/Work.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::dr1 {
 #define GEN_PASS_DEF_FUSEEPILOGUE
@@ -42,9 +47,46 @@ linalg::GenericOp epilogueOf(linalg::LinalgOp conv) {
   return generic;
 }
 
+/// The elementwise 2-D generic reading all of matmul `mm`'s result with the
+/// identity map (so an [mr, nr] tile of it needs the same tile of `mm`).
+linalg::GenericOp matmulEpilogueOf(linalg::MatmulOp mm) {
+  linalg::GenericOp generic = epilogueOf(mm);
+  if (!generic || generic.getNumLoops() != 2 ||
+      !generic.getIndexingMapsArray().back().isIdentity() ||
+      !generic.getMatchingIndexingMap(&*mm->getResult(0).getUses().begin())
+           .isIdentity())
+    return nullptr;
+  return generic;
+}
+
+/// Linear layers reach their bias / activation through the expand_shape
+/// back to [batch, seq, features]; collapsing the consumer's leading loops
+/// instead lets it read the [rows, features] product directly.
+LogicalResult collapseMatmulReshapes(func::FuncOp func) {
+  RewritePatternSet patterns(func.getContext());
+  linalg::populateFoldReshapeOpsByCollapsingPatterns(
+      patterns, [](OpOperand *operand) {
+        auto expand = operand->get().getDefiningOp<tensor::ExpandShapeOp>();
+        if (!expand || !isa<linalg::GenericOp>(operand->getOwner()))
+          return false;
+        auto mm = expand.getSrc().getDefiningOp<linalg::MatmulOp>();
+        auto generic = cast<linalg::GenericOp>(operand->getOwner());
+        return mm && mm->hasOneUse() && expand->hasOneUse() &&
+               generic.getNumReductionLoops() == 0 &&
+               generic.getNumDpsInits() == 1 && !generic.isDpsInit(operand);
+      });
+  return applyPatternsGreedily(func, std::move(patterns));
+}
+
 struct FuseEpiloguePass : mlir::dr1::impl::FuseEpilogueBase<FuseEpiloguePass> {
   using Base::Base;
   void runOnOperation() override {
+    if (failed(collapseMatmulReshapes(getOperation())))
+      return signalPassFailure();
+    getOperation().walk([&](linalg::MatmulOp mm) {
+      if (mm.hasPureTensorSemantics() && matmulEpilogueOf(mm))
+        mm->setAttr("dr1.fuse_epilogue", UnitAttr::get(&getContext()));
+    });
     SmallVector<linalg::LinalgOp> convs;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (isConv(op) && op.hasPureTensorSemantics())
@@ -91,22 +133,12 @@ struct FuseEpiloguePass : mlir::dr1::impl::FuseEpilogueBase<FuseEpiloguePass> {
               options);
       if (failed(fused))
         continue;
-      for (auto [original, replacement] : fused->replacements)
-        rewriter.replaceAllUsesWith(original, replacement);
       for (Operation *op : fused->tiledAndFusedOps)
         if (isConv(op))
           op->setAttr("dr1.row_tiled", rewriter.getUnitAttr());
-      // The untiled originals are dead now (once the slices fusion left
-      // unused are gone); drop them before the CPU strategy tiles them too.
-      if (!fused->loops.empty()) {
-        SmallVector<Operation *> dead;
-        fused->loops.front()->walk<WalkOrder::PostOrder>([&](Operation *op) {
-          if (isa<tensor::ExtractSliceOp>(op) && op->use_empty())
-            dead.push_back(op);
-        });
-        for (Operation *op : dead)
-          rewriter.eraseOp(op);
-      }
+      // The untiled originals are dead now; drop them before the CPU
+      // strategy tiles them too.
+      dr1::commitFusion(rewriter, *fused);
       Operation *initOp = init.getDefiningOp();
       for (Operation *op :
            {epilogue.getOperation(), conv.getOperation(), initOp})

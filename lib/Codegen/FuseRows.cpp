@@ -9,6 +9,7 @@
 // Pow, Sqrt, Div) fuse like dr1.layer_norm does.
 //
 //===----------------------------------------------------------------------===//
+#include "Codegen/FuseUtils.h"
 #include "Codegen/Passes.h"
 #include "Codegen/Work.h"
 
@@ -48,9 +49,8 @@ bool rowLocal(Operation *op, bool &isReduction) {
     if (iters[i] != utils::IteratorType::parallel)
       return false;
   isReduction = iters.back() == utils::IteratorType::reduction;
-  return llvm::all_of(g.getIndexingMapsArray(), [](AffineMap m) {
-    return m.isProjectedPermutation();
-  });
+  return llvm::all_of(g.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isProjectedPermutation(); });
 }
 
 /// The ops that move into `root`'s row loop: producers reachable from it
@@ -73,8 +73,7 @@ llvm::SetVector<Operation *> rowChain(linalg::GenericOp root) {
         if (!p || chain.contains(p) || excluded.contains(p))
           continue;
         bool red = false;
-        if (!rowLocal(p, red) &&
-            !(isa<linalg::FillOp>(p) && staticTensors(p)))
+        if (!rowLocal(p, red) && !(isa<linalg::FillOp>(p) && staticTensors(p)))
           continue;
         chain.insert(p);
         work.push_back(p);
@@ -200,17 +199,7 @@ struct FuseRowsPass : mlir::dr1::impl::FuseRowsBase<FuseRowsPass> {
               rewriter, cast<TilingInterface>(root.getOperation()), options);
       if (failed(fused))
         continue;
-      for (auto [original, replacement] : fused->replacements)
-        rewriter.replaceAllUsesWith(original, replacement);
-      if (!fused->loops.empty()) {
-        SmallVector<Operation *> dead;
-        fused->loops.front()->walk<WalkOrder::PostOrder>([&](Operation *op) {
-          if (isa<tensor::ExtractSliceOp>(op) && op->use_empty())
-            dead.push_back(op);
-        });
-        for (Operation *op : dead)
-          rewriter.eraseOp(op);
-      }
+      dr1::commitFusion(rewriter, *fused);
       // The untiled chain is dead now; users go before their producers.
       for (bool progress = true; progress;) {
         progress = false;

@@ -12,7 +12,12 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
     multiples of the register tile when the shape does not divide, tiled for
     the caches (tile sizes that divide the padded shape) and for registers
     (`mr x nr` accumulators, K innermost), vectorized, and their accumulators
-    hoisted out of the K loop so they stay in registers. Convolutions are
+    hoisted out of the K loop so they stay in registers. A matmul marked
+    `dr1.fuse_epilogue` (dr1-fuse-epilogue) is tiled together with its
+    elementwise consumer, which is applied to each register tile's
+    accumulators after the K loop (when K is one cache block and no padding
+    is needed; the row tile is shortened to divide M if it can be).
+    Convolutions are
     tiled over output rows / columns / channels with the filter height tiled
     to 1, decomposed to 1-D convolutions and vectorized.
 
@@ -94,8 +99,30 @@ def VectorizeElementwise : Pass<"dr1-vectorize-elementwise", "func::FuncOp"> {
 }
 
 def FuseEpilogue : Pass<"dr1-fuse-epilogue", "func::FuncOp"> {
-  let summary = "Compute a convolution's elementwise consumer row by row with it";
+  let summary = "Apply bias, residual and activation to a conv's rows or a matmul's register tiles";
   let description = [{
+    Matrix products: a `linalg.matmul` whose only user is an elementwise
+    `linalg.generic` (bias, residual, activation) is marked
+    `dr1.fuse_epilogue`; dr1-cpu-tile-and-vectorize then tiles the generic
+    with the product down to the register tile and applies it to the
+    accumulators once K is summed, so the product's result is never stored.
+    Linear layers that reach their epilogue through an `expand_shape` back
+    to `[batch, seq, features]` have the epilogue's loops collapsed first,
+    so that it reads the `[rows, features]` product directly:
+    ```mlir
+    %p = linalg.matmul ins(%x, %w : tensor<128x64xf32>, tensor<64x32xf32>) outs(%zero ...)
+    %e = tensor.expand_shape %p [[0, 1], [2]] ... into tensor<2x64x32xf32>
+    %r = linalg.generic {bias + residual + relu} ins(%e, %bias, %res ...) -> tensor<2x64x32xf32>
+    ```
+    becomes
+    ```mlir
+    %p = linalg.matmul {dr1.fuse_epilogue} ins(%x, %w ...) outs(%zero ...)
+    %rc = tensor.collapse_shape %res [[0, 1], [2]] ... into tensor<128x32xf32>
+    %g = linalg.generic {bias + residual + relu} ins(%p, %bias, %rc ...) -> tensor<128x32xf32>
+    %r = tensor.expand_shape %g [[0, 1], [2]] ... into tensor<2x64x32xf32>
+    ```
+
+    Convolutions:
     A convolution whose only consumer is an elementwise `linalg.generic`
     (bias, residual add, activation, after dr1-fuse-elementwise merged them)
     is fused into that consumer's loop over output rows: each iteration

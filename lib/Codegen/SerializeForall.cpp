@@ -41,15 +41,13 @@ SmallVector<Value> serialize(OpBuilder &b, scf::ForallOp forall,
     };
     for (Operation &op : forall.getTerminator().getYieldingOps()) {
       auto insert = cast<tensor::ParallelInsertSliceOp>(op);
-      unsigned idx =
-          cast<BlockArgument>(insert.getDest()).getArgNumber() -
-          forall.getRank();
+      unsigned idx = cast<BlockArgument>(insert.getDest()).getArgNumber() -
+                     forall.getRank();
       results[idx] = tensor::InsertSliceOp::create(
           b, loc, map.lookupOrDefault(insert.getSource()), results[idx],
           mapped(insert.getOffsets()), mapped(insert.getSizes()),
-          mapped(insert.getStrides()),
-          insert.getStaticOffsets(), insert.getStaticSizes(),
-          insert.getStaticStrides());
+          mapped(insert.getStrides()), insert.getStaticOffsets(),
+          insert.getStaticSizes(), insert.getStaticStrides());
     }
     return results;
   }

@@ -87,10 +87,9 @@ mlir::FailureOr<TargetInfo> TargetInfo::resolve(llvm::StringRef target,
       return mlir::failure();
     }
     llvm::StringRef name = f.drop_front();
-    bool known = llvm::any_of(sti->getAllProcessorFeatures(),
-                              [&](const llvm::SubtargetFeatureKV &kv) {
-                                return name == kv.Key;
-                              });
+    bool known = llvm::any_of(
+        sti->getAllProcessorFeatures(),
+        [&](const llvm::SubtargetFeatureKV &kv) { return name == kv.Key; });
     if (!known) {
       error = "unknown feature '" + name.str() + "' for target " + info.triple;
       return mlir::failure();

@@ -120,9 +120,10 @@ struct VectorizeElementwisePass
       Operation *target = op;
       if (llvm::any_of(*sizes, [](int64_t s) { return s != 0; })) {
         scf::SCFTilingOptions options;
-        options.setTileSizes(llvm::map_to_vector(
-            *sizes,
-            [&](int64_t s) -> OpFoldResult { return rewriter.getIndexAttr(s); }));
+        options.setTileSizes(
+            llvm::map_to_vector(*sizes, [&](int64_t s) -> OpFoldResult {
+              return rewriter.getIndexAttr(s);
+            }));
         rewriter.setInsertionPoint(op);
         FailureOr<scf::SCFTilingResult> r = scf::tileUsingSCF(
             rewriter, cast<TilingInterface>(op.getOperation()), options);

@@ -87,3 +87,67 @@ func.func @batch_matmul(%a: tensor<6x64x32xf32>, %b: tensor<6x32x48xf32>, %c: te
   %0 = linalg.batch_matmul ins(%a, %b : tensor<6x64x32xf32>, tensor<6x32x48xf32>) outs(%c : tensor<6x64x48xf32>) -> tensor<6x64x48xf32>
   return %0 : tensor<6x64x48xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+
+// A product marked by dr1-fuse-epilogue: the bias + GELU-style epilogue is
+// tiled with it down to the 8 x 32 register tile and applied to the
+// accumulators right after the K loop, before the one store; neither the
+// product nor the epilogue is left as a whole-tensor op.
+// AVX512-LABEL: func @matmul_epilogue
+// AVX512: scf.for {{.*}} step %c256
+// AVX512: linalg.copy ins(%{{.*}} : tensor<256x32xf32>) outs(%{{.*}} : tensor<256x32xf32>)
+// AVX512: scf.for {{.*}} step %c8
+// AVX512: %[[ACC:.*]] = scf.for {{.*}} = %c0 to %c256 step %c1
+// AVX512: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// AVX512: %[[V:.*]] = vector.transfer_read %[[ACC]]
+// AVX512: %[[BIAS:.*]] = vector.transfer_read {{.*}} : tensor<32xf32>, vector<8x32xf32>
+// AVX512: %[[S:.*]] = arith.addf %[[V]], %[[BIAS]] : vector<8x32xf32>
+// AVX512: math.erf %{{.*}} : vector<8x32xf32>
+// AVX512: vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+// AVX512-NOT: linalg.matmul
+// AVX512-NOT: linalg.generic
+// NEON-LABEL: func @matmul_epilogue
+// NEON: vector.contract {{.*}} : vector<8x1xf32>, vector<1x8xf32> into vector<8x8xf32>
+// NEON: math.erf %{{.*}} : vector<8x8xf32>
+func.func @matmul_epilogue(%a: tensor<64x256xf32>, %b: tensor<256x512xf32>, %bias: tensor<512xf32>) -> tensor<64x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x512xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<64x512xf32>) -> tensor<64x512xf32>
+  %mm = linalg.matmul {dr1.fuse_epilogue} ins(%a, %b : tensor<64x256xf32>, tensor<256x512xf32>) outs(%f : tensor<64x512xf32>) -> tensor<64x512xf32>
+  %o = tensor.empty() : tensor<64x512xf32>
+  %r = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %bias : tensor<64x512xf32>, tensor<512xf32>) outs(%o : tensor<64x512xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    %g = math.erf %s : f32
+    %p = arith.mulf %s, %g : f32
+    linalg.yield %p : f32
+  } -> tensor<64x512xf32>
+  return %r : tensor<64x512xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// K = 1024 is summed in 256-wide blocks outside the row blocks, so no tile
+// is final before the last block: the epilogue stays a separate op.
+// AVX512-LABEL: func @matmul_epilogue_k_blocked
+// AVX512: vector.contract
+// AVX512: linalg.generic
+// AVX512: arith.maximumf
+func.func @matmul_epilogue_k_blocked(%a: tensor<64x1024xf32>, %b: tensor<1024x256xf32>, %c: tensor<64x256xf32>) -> tensor<64x256xf32> {
+  %mm = linalg.matmul {dr1.fuse_epilogue} ins(%a, %b : tensor<64x1024xf32>, tensor<1024x256xf32>) outs(%c : tensor<64x256xf32>) -> tensor<64x256xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm : tensor<64x256xf32>) outs(%c : tensor<64x256xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %z = arith.constant 0.0 : f32
+    %m = arith.maximumf %x, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<64x256xf32>
+  return %r : tensor<64x256xf32>
+}

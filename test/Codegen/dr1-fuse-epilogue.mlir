@@ -88,3 +88,61 @@ func.func @big_conv_relu(%x: tensor<2x34x34x16xf32>, %w: tensor<3x3x16x32xf32>, 
   } -> tensor<2x32x32x32xf32>
   return %r : tensor<2x32x32x32xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#feat = affine_map<(d0, d1, d2) -> (d2)>
+
+// A linear layer as exporters write it: the [rows, features] product goes
+// back to [batch, seq, features] before bias, residual and activation. The
+// epilogue's loops are collapsed so it reads the product directly (the
+// residual through a collapse_shape, its result expanded back), and the
+// product is marked for dr1-cpu-tile-and-vectorize.
+// CHECK-LABEL: func @linear_bias_residual_relu
+// CHECK-SAME: (%[[X:.*]]: tensor<128x64xf32>, %[[W:.*]]: tensor<64x32xf32>, %[[B:.*]]: tensor<32xf32>, %[[R:.*]]: tensor<2x64x32xf32>)
+// CHECK: %[[MM:.*]] = linalg.matmul {dr1.fuse_epilogue} ins(%[[X]], %[[W]] : tensor<128x64xf32>, tensor<64x32xf32>)
+// CHECK: %[[RC:.*]] = tensor.collapse_shape %[[R]] {{\[}}[0, 1], [2]] : tensor<2x64x32xf32> into tensor<128x32xf32>
+// CHECK: %[[E:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%[[MM]], %[[B]], %[[RC]] : tensor<128x32xf32>, tensor<32xf32>, tensor<128x32xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[O:.*]] = tensor.expand_shape %[[E]] {{\[}}[0, 1], [2]] output_shape [2, 64, 32]
+// CHECK: return %[[O]]
+func.func @linear_bias_residual_relu(%x: tensor<128x64xf32>, %w: tensor<64x32xf32>, %b: tensor<32xf32>,
+                                     %res: tensor<2x64x32xf32>) -> tensor<2x64x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<128x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<128x32xf32>) -> tensor<128x32xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<128x64xf32>, tensor<64x32xf32>) outs(%f : tensor<128x32xf32>) -> tensor<128x32xf32>
+  %y = tensor.expand_shape %mm [[0, 1], [2]] output_shape [2, 64, 32] : tensor<128x32xf32> into tensor<2x64x32xf32>
+  %o = tensor.empty() : tensor<2x64x32xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #feat, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%y, %b, %res : tensor<2x64x32xf32>, tensor<32xf32>, tensor<2x64x32xf32>) outs(%o : tensor<2x64x32xf32>) {
+  ^bb0(%a: f32, %bb: f32, %rr: f32, %out: f32):
+    %s = arith.addf %a, %bb : f32
+    %t = arith.addf %s, %rr : f32
+    %m = arith.maximumf %t, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<2x64x32xf32>
+  return %r : tensor<2x64x32xf32>
+}
+
+// -----
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+
+// A product that is also returned has no epilogue to fuse: not marked.
+// CHECK-LABEL: func @matmul_two_users
+// CHECK: linalg.matmul ins
+// CHECK-NOT: dr1.fuse_epilogue
+func.func @matmul_two_users(%x: tensor<16x64xf32>, %w: tensor<64x32xf32>, %c: tensor<16x32xf32>)
+    -> (tensor<16x32xf32>, tensor<16x32xf32>) {
+  %mm = linalg.matmul ins(%x, %w : tensor<16x64xf32>, tensor<64x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%mm : tensor<16x32xf32>) outs(%c : tensor<16x32xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %z = arith.constant 0.0 : f32
+    %m = arith.maximumf %a, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<16x32xf32>
+  return %r, %mm : tensor<16x32xf32>, tensor<16x32xf32>
+}

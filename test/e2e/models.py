@@ -200,3 +200,32 @@ def attention_shapes(rng):
 
 
 MODELS["attention_shapes"] = attention_shapes
+
+
+def epilogues(rng):
+    """Matrix products whose bias / residual / activation dr1-fuse-epilogue
+    applies to the register tiles: a linear with its bias in the accumulator
+    and GELU; a [batch, seq, K] x [K, N] product (reshaped around the
+    epilogue) with a bias, a residual and ReLU; a tall, narrow product with a
+    sigmoid (its row blocks are what threads share); K = 1024, summed in
+    blocks, whose epilogue stays a separate loop; a product padded to the
+    register tile (epilogue not fused)."""
+    g = Graph()
+    outs = []
+
+    def arg(*shape):
+        return g.arg(rng.standard_normal(shape).astype(np.float32))
+
+    def const(*shape, scale=0.1):
+        return g.const((scale * rng.standard_normal(shape)).astype(np.float32))
+
+    outs.append(g.gelu(g.linear(arg(64, 256), const(512, 256), const(512))))
+    h = g.add(g.matmul(arg(2, 32, 256), const(256, 256)), const(256))
+    outs.append(g.relu(g.add(h, arg(2, 32, 256))))
+    outs.append(g.sigmoid(g.matmul(arg(512, 256), const(256, 32))))
+    outs.append(g.relu(g.matmul(arg(16, 1024), const(1024, 64))))
+    outs.append(g.silu(g.add(g.matmul(arg(13, 40), const(40, 50)), const(50))))
+    return g, outs
+
+
+MODELS["epilogues"] = epilogues
