@@ -2,11 +2,12 @@
 //
 // A squeeze-excitation block scales every channel of its input by a gate
 // computed from that input's global average. The scaled tensor is as large
-// as the input and is read once, by the block's 1x1 projection; scaling
-// the projection's weights instead (C x F numbers per image rather than
-// H x W x C) removes a whole pass over the activations. The pool must see
-// the complete input before any gate exists, so what remains - one pass for
-// the pool, one for the projection - is the least an SE block can do.
+// as the input and is read once, by the block's 1x1 projection; where the
+// projection's weights are the smaller of the two, scaling them instead
+// (C x F numbers per image rather than H x W x C) removes a whole pass over
+// the activations. The pool must see the complete input before any gate
+// exists, so what remains - one pass for the pool, one for the projection -
+// is the least an SE block can do.
 //
 //===----------------------------------------------------------------------===//
 #include "dr1/Dr1Ops.h"
@@ -72,6 +73,12 @@ struct FoldGateIntoProjection : OpRewritePattern<Conv2DOp> {
     if (xType.getRank() != 4 || xType.getDimSize(0) != 1)
       return rewriter.notifyMatchFailure(conv, "needs batch 1");
     int64_t c = xType.getDimSize(1);
+    // Scaling the weights costs F x C multiplies (and the weights' layout
+    // change at run time, no longer a constant); scaling x costs H x W x C.
+    // Late, small feature maps with many filters (7x7 x 1152 -> 320) lose.
+    int64_t pixels = xType.getDimSize(2) * xType.getDimSize(3);
+    if (wType.getDimSize(0) * 2 > pixels)
+      return rewriter.notifyMatchFailure(conv, "weights larger than x");
     for (auto [x, s] : {std::pair{mul.getLhs(), mul.getRhs()},
                         std::pair{mul.getRhs(), mul.getLhs()}}) {
       auto sType = cast<RankedTensorType>(s.getType());

@@ -65,7 +65,9 @@ def FuseSqueezeExcitation : Pass<"dr1-fuse-squeeze-excitation", "func::FuncOp"> 
     (the block's projection) and the batch is 1, the gate scales the
     projection's weights instead: `conv(x * s, W) = conv(x, W * s)`. The
     full-size scaled activation tensor, and the pass over memory that
-    writes it, disappear; the gate costs `C x F` multiplies.
+    writes it, disappear; the gate costs `C x F` multiplies. Only where
+    that is the cheaper side (`2 F <= H W`): on late 7x7 maps with 320
+    filters the weights are larger than the activations.
 
     Before:
     ```mlir

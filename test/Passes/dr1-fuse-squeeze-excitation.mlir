@@ -90,3 +90,18 @@ func.func @two_uses(%x: tensor<1x16x8x8xf32>, %wp: tensor<8x16x1x1xf32>)
   %o = dr1.conv2d %y, %wp : (tensor<1x16x8x8xf32>, tensor<8x16x1x1xf32>) -> tensor<1x8x8x8xf32>
   return %o, %y : tensor<1x8x8x8xf32>, tensor<1x16x8x8xf32>
 }
+
+// -----
+
+// A late block: 2x2 pixels, 16 filters. Scaling 16 x 16 weights would cost
+// more than scaling the 4 x 16 activations: left alone.
+// CHECK-LABEL: func @weights_larger
+// CHECK: %[[Y:.*]] = dr1.mul
+// CHECK: dr1.conv2d %[[Y]], %{{.*}} :
+func.func @weights_larger(%x: tensor<1x16x2x2xf32>, %wp: tensor<16x16x1x1xf32>) -> tensor<1x16x2x2xf32> {
+  %p = dr1.global_avg_pool %x : (tensor<1x16x2x2xf32>) -> tensor<1x16x1x1xf32>
+  %s = dr1.sigmoid %p : tensor<1x16x1x1xf32>
+  %y = dr1.mul %x, %s : (tensor<1x16x2x2xf32>, tensor<1x16x1x1xf32>) -> tensor<1x16x2x2xf32>
+  %o = dr1.conv2d %y, %wp : (tensor<1x16x2x2xf32>, tensor<16x16x1x1xf32>) -> tensor<1x16x2x2xf32>
+  return %o : tensor<1x16x2x2xf32>
+}
