@@ -2,7 +2,8 @@
 """What each optional pass buys, and how tight the memory plan is, on
 ResNet-50 (ONNX model zoo architecture), MobileNetV2- and EfficientNet-B0-
 style CNNs (with BatchNormalization nodes, as exported in training-mode
-graphs) and a BERT-style encoder; random weights, batch 1, one thread.
+graphs) and BERT-style encoders (64 and 512 tokens); random weights,
+batch 1, one thread.
 
   python3 bench/fusion/run.py [--write-docs] [--models resnet50,bert]
 
@@ -34,8 +35,9 @@ from test_light_models import MODELS, randomized  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from common import median_latency, write_docs_section  # noqa: E402
 
-PASSES = ["dr1-fold-batch-norm", "dr1-propagate-transposes", "dr1-fuse-elementwise",
-          "dr1-fuse-epilogue"]
+PASSES = ["dr1-fold-batch-norm", "dr1-fuse-attention", "dr1-fuse-squeeze-excitation",
+          "dr1-propagate-transposes", "dr1-fuse-elementwise", "dr1-fuse-epilogue",
+          "dr1-fuse-rows", "dr1-vectorize-elementwise"]
 
 
 def models():
@@ -46,6 +48,8 @@ def models():
         "efficientnet_b0": lambda: efficientnet_b0(bn=True),
         "bert-4layer-256": lambda: bert(batch=1, seq=64, hidden=256, heads=4, layers=4,
                                         ffn=1024, vocab=1000),
+        "bert-2layer-256-seq512": lambda: bert(batch=1, seq=512, hidden=256, heads=4,
+                                               layers=2, ffn=1024, vocab=1000),
     }
 
 

@@ -77,6 +77,8 @@ def main():
                                                   ffn=1024, vocab=1000)))
     todo.append(("bert-4layer-256-b8", lambda: bert(batch=8, seq=64, hidden=256, heads=4,
                                                      layers=4, ffn=1024, vocab=1000)))
+    todo.append(("bert-2layer-256-seq512", lambda: bert(batch=1, seq=512, hidden=256, heads=4,
+                                                         layers=2, ffn=1024, vocab=1000)))
     if args.models:
         keep = args.models.split(",")
         todo = [t for t in todo if t[0] in keep]
