@@ -338,7 +338,7 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
       createTargetMachine(*target, options.optLevel, error);
   if (!tm)
     return emitError(UnknownLoc::get(ctx), error);
-  optimizeModule(*llvmModule, *tm, options.optLevel);
+  optimizeModule(*llvmModule, *tm, options.optLevel, options.sanitizeAddress);
   if (options.emit == EmitKind::LLVMIR) {
     llvm::raw_string_ostream os(artifact.output);
     llvmModule->print(os, nullptr);

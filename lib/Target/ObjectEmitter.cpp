@@ -10,6 +10,7 @@
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetOptions.h"
+#include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
 
 using namespace dr1;
 
@@ -24,18 +25,19 @@ dr1::createTargetMachine(const TargetInfo &target, unsigned optLevel,
   llvm::TargetOptions options;
   llvm::CodeGenOptLevel level = optLevel == 0   ? llvm::CodeGenOptLevel::None
                                 : optLevel == 1 ? llvm::CodeGenOptLevel::Less
-                                : optLevel == 2 ? llvm::CodeGenOptLevel::Default
-                                                : llvm::CodeGenOptLevel::Aggressive;
-  std::unique_ptr<llvm::TargetMachine> tm(t->createTargetMachine(
-      triple, target.cpu, target.features, options, llvm::Reloc::PIC_,
-      std::nullopt, level));
+                                : optLevel == 2
+                                    ? llvm::CodeGenOptLevel::Default
+                                    : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> tm(
+      t->createTargetMachine(triple, target.cpu, target.features, options,
+                             llvm::Reloc::PIC_, std::nullopt, level));
   if (!tm)
     error = "cannot create a target machine for " + target.triple;
   return tm;
 }
 
 void dr1::optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
-                         unsigned optLevel) {
+                         unsigned optLevel, bool sanitizeAddress) {
   module.setTargetTriple(tm.getTargetTriple());
   module.setDataLayout(tm.createDataLayout());
   for (llvm::Function &f : module) {
@@ -44,6 +46,9 @@ void dr1::optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
     f.addFnAttr("target-cpu", tm.getTargetCPU());
     if (!tm.getTargetFeatureString().empty())
       f.addFnAttr("target-features", tm.getTargetFeatureString());
+    // ASan instruments only functions that ask for it.
+    if (sanitizeAddress)
+      f.addFnAttr(llvm::Attribute::SanitizeAddress);
   }
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
@@ -59,9 +64,13 @@ void dr1::optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
                                   : optLevel == 1 ? llvm::OptimizationLevel::O1
                                   : optLevel == 2 ? llvm::OptimizationLevel::O2
                                                   : llvm::OptimizationLevel::O3;
-  llvm::ModulePassManager mpm =
-      optLevel == 0 ? pb.buildO0DefaultPipeline(level)
-                    : pb.buildPerModuleDefaultPipeline(level);
+  llvm::ModulePassManager mpm = optLevel == 0
+                                    ? pb.buildO0DefaultPipeline(level)
+                                    : pb.buildPerModuleDefaultPipeline(level);
+  // After optimization, as clang does: the checks guard the loads and
+  // stores that remain, and do not stop vectorization.
+  if (sanitizeAddress)
+    mpm.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions()));
   mpm.run(module, mam);
 }
 

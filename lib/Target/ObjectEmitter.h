@@ -20,9 +20,10 @@ createTargetMachine(const TargetInfo &target, unsigned optLevel,
                     std::string &error);
 
 /// Sets triple, data layout and per-function CPU attributes, then runs
-/// LLVM's default pipeline at `optLevel`.
+/// LLVM's default pipeline at `optLevel`, followed by AddressSanitizer's
+/// instrumentation when `sanitizeAddress` is set.
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
-                    unsigned optLevel);
+                    unsigned optLevel, bool sanitizeAddress = false);
 
 /// Object file bytes, or assembly text when `assembly` is set.
 bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,

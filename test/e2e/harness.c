@@ -44,8 +44,8 @@ int main(int argc, char **argv) {
   void *outputs[64];
   for (int i = 0; i < m->num_inputs; ++i)
     inputs[i] = read_file(argv[1 + i], m->inputs[i].size_bytes);
-  /* Outputs are followed by guard bytes the model must not touch (the
-   * compiled code is not instrumented by sanitizers). */
+  /* Outputs are followed by guard bytes the model must not touch (writes
+   * within an allocation escape AddressSanitizer). */
   enum { GUARD = 256 };
   for (int i = 0; i < m->num_outputs; ++i) {
     outputs[i] = calloc(1, m->outputs[i].size_bytes + GUARD);
@@ -57,6 +57,16 @@ int main(int argc, char **argv) {
     memcpy(copies[i], inputs[i], m->inputs[i].size_bytes);
   }
 
+  /* DR1_HARNESS_SHORT_WORKSPACE: run once on a workspace 64 bytes short of
+   * what the header asks for, to show that a model compiled with
+   * --sanitize=address reports the overflow (a negative test). */
+  if (getenv("DR1_HARNESS_SHORT_WORKSPACE") && m->workspace_size > 64) {
+    void *ws = malloc(m->workspace_size - 64);
+    m->run(inputs, outputs, ws);
+    free(ws);
+    fprintf(stderr, "harness: the short workspace went unnoticed\n");
+    return 4;
+  }
   dr1rt_session *s = NULL;
   dr1rt_status st = dr1rt_session_create(m, &s);
   if (st != DR1RT_OK) {

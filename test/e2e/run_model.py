@@ -43,7 +43,10 @@ def main():
     ap.add_argument("--threads", type=int, default=1,
                     help="compile with --num-threads=N, link libomp, run on N threads")
     ap.add_argument("--sanitize", action="store_true",
-                    help="build the harness and runtime with AddressSanitizer and UBSan")
+                    help="compile the model with dr1c --sanitize=address and build the "
+                         "harness and runtime with AddressSanitizer and UBSan")
+    ap.add_argument("--short-workspace", action="store_true",
+                    help="run on a workspace 64 bytes short (expects ASan to object)")
     args = ap.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
@@ -52,8 +55,9 @@ def main():
     with open(w("model.mlir"), "w") as f:
         f.write(graph.text(outputs))
     name = args.model
+    sanitize = ["--sanitize=address"] if args.sanitize else []
     run([args.dr1c, w("model.mlir"), f"-target={args.target}", args.opt,
-         f"--num-threads={args.threads}", f"--name={name}", "-o", w(f"{name}.o")])
+         f"--num-threads={args.threads}", f"--name={name}", "-o", w(f"{name}.o")] + sanitize)
 
     cc = "cc" if args.target == "host" else "aarch64-linux-gnu-gcc"
     exe = w(f"{name}_{args.target}")
@@ -79,6 +83,8 @@ def main():
     if args.sanitize:
         env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
         env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
+    if args.short_workspace:
+        env["DR1_HARNESS_SHORT_WORKSPACE"] = "1"
     print(run(prefix + [exe] + in_files + out_files, env=env).strip())
 
     ok = True

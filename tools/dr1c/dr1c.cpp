@@ -64,6 +64,11 @@ static cl::opt<unsigned>
     optLevel("O", cl::desc("Optimization level 0-3 (default 3)"), cl::Prefix,
              cl::init(3), cl::cat(dr1Category));
 static cl::opt<std::string>
+    sanitize("sanitize",
+             cl::desc("Instrument the compiled code: 'address' "
+                      "(AddressSanitizer; link with -fsanitize=address)"),
+             cl::value_desc("kind"), cl::cat(dr1Category));
+static cl::opt<std::string>
     modelName("name",
               cl::desc("Prefix of every exported symbol (default: the input "
                        "file's stem)"),
@@ -185,6 +190,9 @@ int main(int argc, char **argv) {
           " (expected mlir, linalg, memory-plan, memory-plan-svg, llvm, asm "
           "or obj)");
   options.disabledPasses.assign(disabledPasses.begin(), disabledPasses.end());
+  if (!sanitize.empty() && sanitize != "address")
+    fatal("unknown --sanitize=" + sanitize + " (expected address)");
+  options.sanitizeAddress = sanitize == "address";
   if (numThreads < 1)
     fatal("--num-threads must be at least 1");
   options.threads = numThreads;

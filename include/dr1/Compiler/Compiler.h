@@ -26,12 +26,12 @@
 namespace dr1 {
 
 enum class EmitKind {
-  MLIR,   ///< dr1 dialect after graph-level simplification
-  Linalg, ///< linalg on tensors, before code generation
-  LLVMIR, ///< optimized LLVM IR
-  Asm,    ///< target assembly
-  Object, ///< ELF relocatable object (+ header)
-  MemoryPlan, ///< every workspace buffer: size, lifetime, offset; the arena
+  MLIR,          ///< dr1 dialect after graph-level simplification
+  Linalg,        ///< linalg on tensors, before code generation
+  LLVMIR,        ///< optimized LLVM IR
+  Asm,           ///< target assembly
+  Object,        ///< ELF relocatable object (+ header)
+  MemoryPlan,    ///< every workspace buffer: size, lifetime, offset; the arena
   MemoryPlanSVG, ///< the same as a picture: offsets against lifetimes
 };
 
@@ -56,6 +56,11 @@ struct CompileOptions {
   /// Entry function; empty: the module's only public function.
   std::string entry;
   EmitKind emit = EmitKind::Object;
+  /// Instrument the model's code with AddressSanitizer (LLVM's pass, after
+  /// optimization): out-of-bounds reads and writes of the caller's inputs,
+  /// outputs and workspace, and of the model's stack scratch, are reported
+  /// at run time. The object must be linked with -fsanitize=address.
+  bool sanitizeAddress = false;
   /// Optional dr1 passes to skip (by flag, e.g. "dr1-fold-batch-norm"),
   /// to measure what each contributes.
   std::vector<std::string> disabledPasses;
