@@ -57,3 +57,41 @@ func.func @tall_narrow(%a: tensor<3136x64xf32>, %b: tensor<64x32xf32>, %c: tenso
   %r = linalg.matmul ins(%a, %b : tensor<3136x64xf32>, tensor<64x32xf32>) outs(%c : tensor<3136x32xf32>) -> tensor<3136x32xf32>
   return %r : tensor<3136x32xf32>
 }
+
+// -----
+
+// Tall with a few strips (96 channels: 3 strips, which 2 threads would
+// split 2:1, in one fork/join per M block): the M blocks are shared out,
+// once per product, and the strips stay serial.
+// CHECK-LABEL: func @tall_few_strips
+// CHECK: scf.forall (%{{.*}}) = (0) to (3136) step (224) shared_outs(
+// CHECK-NOT: scf.forall
+// CHECK: vector.contract
+func.func @tall_few_strips(%a: tensor<3136x64xf32>, %b: tensor<64x96xf32>, %c: tensor<3136x96xf32>) -> tensor<3136x96xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<3136x64xf32>, tensor<64x96xf32>) outs(%c : tensor<3136x96xf32>) -> tensor<3136x96xf32>
+  return %r : tensor<3136x96xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// The same with an epilogue dr1-fuse-epilogue marked: the cache blocks of
+// the fused nest are the forall, and the ReLU stays inside it.
+// CHECK-LABEL: func @tall_few_strips_epilogue
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (96, 3136) step (96, 224) shared_outs(
+// CHECK-NOT: scf.forall
+// CHECK: vector.contract
+// CHECK: arith.maximumf %{{.*}} : vector<8x32xf32>
+// CHECK: tensor.parallel_insert_slice
+func.func @tall_few_strips_epilogue(%a: tensor<3136x64xf32>, %b: tensor<64x96xf32>, %c: tensor<3136x96xf32>) -> tensor<3136x96xf32> {
+  %r = linalg.matmul {dr1.fuse_epilogue} ins(%a, %b : tensor<3136x64xf32>, tensor<64x96xf32>) outs(%c : tensor<3136x96xf32>) -> tensor<3136x96xf32>
+  %e = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%r : tensor<3136x96xf32>) outs(%c : tensor<3136x96xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %z = arith.constant 0.0 : f32
+    %m = arith.maximumf %x, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<3136x96xf32>
+  return %e : tensor<3136x96xf32>
+}
