@@ -208,20 +208,12 @@ MatmulThreads chooseMatmulThreads(Operation *op, const MatmulTiles &t,
   return r;
 }
 
-/// The elementwise consumer dr1-fuse-epilogue marked `op`'s result for.
+/// The elementwise consumer dr1-fuse-epilogue marked `op`'s result for
+/// (checked again: passes in between may have taken it into other loops).
 linalg::GenericOp markedEpilogue(linalg::MatmulOp op) {
-  Value result = op->getResult(0);
-  if (!op->hasAttr("dr1.fuse_epilogue") || !result.hasOneUse())
+  if (!op->hasAttr("dr1.fuse_epilogue"))
     return nullptr;
-  OpOperand &use = *result.getUses().begin();
-  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
-  if (!generic || !generic.hasPureTensorSemantics() ||
-      generic.getNumLoops() != 2 || generic.getNumReductionLoops() != 0 ||
-      generic.getNumDpsInits() != 1 || generic.isDpsInit(&use) ||
-      !generic.getMatchingIndexingMap(&use).isIdentity() ||
-      !generic.getIndexingMapsArray().back().isIdentity())
-    return nullptr;
-  return generic;
+  return dr1::matmulEpilogue(op);
 }
 
 /// `epilogue` tiled by `sizes` (loops in `interchange` order) with `mm`, and

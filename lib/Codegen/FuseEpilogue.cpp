@@ -47,18 +47,6 @@ linalg::GenericOp epilogueOf(linalg::LinalgOp conv) {
   return generic;
 }
 
-/// The elementwise 2-D generic reading all of matmul `mm`'s result with the
-/// identity map (so an [mr, nr] tile of it needs the same tile of `mm`).
-linalg::GenericOp matmulEpilogueOf(linalg::MatmulOp mm) {
-  linalg::GenericOp generic = epilogueOf(mm);
-  if (!generic || generic.getNumLoops() != 2 ||
-      !generic.getIndexingMapsArray().back().isIdentity() ||
-      !generic.getMatchingIndexingMap(&*mm->getResult(0).getUses().begin())
-           .isIdentity())
-    return nullptr;
-  return generic;
-}
-
 /// Linear layers reach their bias / activation through the expand_shape
 /// back to [batch, seq, features]; collapsing the consumer's leading loops
 /// instead lets it read the [rows, features] product directly.
@@ -84,7 +72,7 @@ struct FuseEpiloguePass : mlir::dr1::impl::FuseEpilogueBase<FuseEpiloguePass> {
     if (failed(collapseMatmulReshapes(getOperation())))
       return signalPassFailure();
     getOperation().walk([&](linalg::MatmulOp mm) {
-      if (mm.hasPureTensorSemantics() && matmulEpilogueOf(mm))
+      if (mm.hasPureTensorSemantics() && dr1::matmulEpilogue(mm))
         mm->setAttr("dr1.fuse_epilogue", UnitAttr::get(&getContext()));
     });
     SmallVector<linalg::LinalgOp> convs;

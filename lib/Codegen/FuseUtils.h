@@ -1,8 +1,8 @@
-//===- FuseUtils.h - committing a tile-and-fuse result
-//---------------------===//
+//===- FuseUtils.h - shared by the tile-and-fuse passes -------------------===//
 #ifndef DR1_CODEGEN_FUSEUTILS_H
 #define DR1_CODEGEN_FUSEUTILS_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
@@ -25,6 +25,24 @@ inline void commitFusion(RewriterBase &rewriter,
   });
   for (Operation *op : dead)
     rewriter.eraseOp(op);
+}
+
+/// The elementwise 2-D generic that is matmul `mm`'s only user, reading all
+/// of it with the identity map and writing its result the same way, so that
+/// an [mr, nr] tile of it needs exactly the same tile of `mm`; null otherwise.
+inline linalg::GenericOp matmulEpilogue(linalg::MatmulOp mm) {
+  Value result = mm->getResult(0);
+  if (!result.hasOneUse())
+    return nullptr;
+  OpOperand &use = *result.getUses().begin();
+  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!generic || !generic.hasPureTensorSemantics() ||
+      generic.getNumLoops() != 2 || generic.getNumReductionLoops() != 0 ||
+      generic.getNumDpsInits() != 1 || generic.isDpsInit(&use) ||
+      !generic.getMatchingIndexingMap(&use).isIdentity() ||
+      !generic.getIndexingMapsArray().back().isIdentity())
+    return nullptr;
+  return generic;
 }
 
 } // namespace mlir::dr1
