@@ -25,3 +25,24 @@ config.substitutions.append(("%dr1-opt", os.path.join(config.dr1_tools_dir, "dr1
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%root", config.dr1_src_root))
 config.substitutions.append(("%e2e", os.path.join(config.dr1_src_root, "test", "e2e")))
+
+# GPU targets: PTX is validated with ptxas where the CUDA toolkit is
+# installed; compiled GPU code runs only where a CUDA driver reports a device.
+_ptxas = "/usr/local/cuda/bin/ptxas"
+if os.path.exists(_ptxas):
+    config.available_features.add("ptxas")
+
+
+def _cuda_device_present():
+    import ctypes
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return False
+    count = ctypes.c_int(0)
+    return cuda.cuInit(0) == 0 and cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 \
+        and count.value > 0
+
+
+if _cuda_device_present():
+    config.available_features.add("cuda-gpu")

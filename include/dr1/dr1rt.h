@@ -1,8 +1,10 @@
 /*===- dr1/dr1rt.h - the dr1 runtime library ------------------------------===*
  *
  * libdr1rt is what a compiled model may link against beyond libc: workspace
- * management and a generic runner over a model's metadata. Later: thread
- * pool, CUDA driver loader, training loop, checkpoints.
+ * management and a generic runner over a model's metadata, and for models
+ * compiled for NVIDIA GPUs (-target=nvptx) the CUDA driver loader and kernel
+ * launcher they call (libcuda.so.1 is opened at run time; nothing links
+ * against CUDA). Later: training loop, checkpoints.
  *
  *   #include "mlp.h"
  *   #include "dr1/dr1rt.h"
@@ -30,14 +32,15 @@ extern "C" {
 #endif
 
 #define DR1RT_VERSION_MAJOR 0
-#define DR1RT_VERSION_MINOR 1
+#define DR1RT_VERSION_MINOR 2
 
 typedef enum dr1rt_status {
   DR1RT_OK = 0,
   DR1RT_ERROR_INVALID_ARGUMENT = 1,
   DR1RT_ERROR_OUT_OF_MEMORY = 2,
   DR1RT_ERROR_ABI_MISMATCH = 3,
-  DR1RT_ERROR_UNSUPPORTED = 4
+  DR1RT_ERROR_UNSUPPORTED = 4,
+  DR1RT_ERROR_DEVICE = 5 /* no CUDA driver or device, or a CUDA call failed */
 } dr1rt_status;
 
 /* The runtime's version as major * 100 + minor. */
@@ -47,11 +50,24 @@ DR1RT_API int dr1rt_model_abi_version(void);
 /* A short English description of a status code. */
 DR1RT_API const char *dr1rt_status_string(dr1rt_status status);
 
+/* What went wrong in the calling thread's last failed call, in one line
+ * (most useful after DR1RT_ERROR_DEVICE); "" if nothing did. */
+DR1RT_API const char *dr1rt_last_error(void);
+
+/* 1 if the CUDA driver loads and reports a device (CUDA models can run),
+ * else 0 with the reason in dr1rt_last_error(). */
+DR1RT_API int dr1rt_cuda_available(void);
+
 /* Aligned workspace memory (free with dr1rt_workspace_free). */
 DR1RT_API void *dr1rt_workspace_alloc(const dr1_model_info *model);
 DR1RT_API void dr1rt_workspace_free(void *workspace);
 
-/* A model plus its own workspace; one session per thread. */
+/* A model plus its own workspace; one session per thread. For a CUDA model
+ * (DR1_MODEL_CUDA in its flags) the workspace and staging buffers for the
+ * inputs and outputs are device memory; run takes host or device pointers,
+ * copies host data at the model's boundaries only, and returns when the
+ * outputs are written. Without a usable GPU, create fails with
+ * DR1RT_ERROR_DEVICE and dr1rt_last_error() says why. */
 typedef struct dr1rt_session dr1rt_session;
 DR1RT_API dr1rt_status dr1rt_session_create(const dr1_model_info *model,
                                             dr1rt_session **out);

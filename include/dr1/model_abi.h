@@ -13,13 +13,24 @@
  * workspaces may run the same model at once (there is no global mutable
  * state). Tensors are dense row-major.
  *
+ * A model compiled for a GPU (-target=nvptx) has DR1_MODEL_CUDA in flags:
+ * NAME_run takes device pointers (inputs, outputs and the workspace in the
+ * CUDA device memory of the current context) and returns once its kernels
+ * have finished. libdr1rt's sessions accept host or device pointers and
+ * copy at the model's boundaries.
+ *
+ * Version 2 turned the reserved word of dr1_model_info into `flags`.
+ *
  *===----------------------------------------------------------------------===*/
 #ifndef DR1_MODEL_ABI_H
 #define DR1_MODEL_ABI_H
 
 #include <stdint.h>
 
-#define DR1_MODEL_ABI_VERSION 1
+#define DR1_MODEL_ABI_VERSION 2
+
+/* Bits of dr1_model_info.flags. */
+#define DR1_MODEL_CUDA 1u
 
 typedef enum dr1_dtype {
   DR1_DTYPE_F32 = 0,
@@ -49,7 +60,7 @@ typedef struct dr1_model_info {
   uint32_t abi_version; /* DR1_MODEL_ABI_VERSION of the compiler */
   int32_t num_inputs;
   int32_t num_outputs;
-  uint32_t reserved;
+  uint32_t flags; /* DR1_MODEL_* bits; 0 for CPU models */
   const char *name;
   const dr1_tensor_info *inputs;
   const dr1_tensor_info *outputs;
@@ -58,7 +69,7 @@ typedef struct dr1_model_info {
   dr1_run_packed_fn run;
 } dr1_model_info;
 
-#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L &&               \
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L &&                \
     UINTPTR_MAX == 0xffffffffffffffffu
 _Static_assert(sizeof(dr1_tensor_info) == 32, "dr1_tensor_info layout");
 _Static_assert(sizeof(dr1_model_info) == 64, "dr1_model_info layout");

@@ -14,12 +14,14 @@ using namespace mlir;
 namespace {
 struct LowerMemrefCopyPass
     : mlir::dr1::impl::LowerMemrefCopyBase<LowerMemrefCopyPass> {
+  using Base::Base;
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp op) {
       auto src = cast<MemRefType>(op.getSource().getType());
       auto dst = cast<MemRefType>(op.getTarget().getType());
-      if (!src.getLayout().isIdentity() || !dst.getLayout().isIdentity())
+      if (all || !src.getLayout().isIdentity() ||
+          !dst.getLayout().isIdentity())
         copies.push_back(op);
     });
     IRRewriter rewriter(&getContext());

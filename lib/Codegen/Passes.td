@@ -354,7 +354,113 @@ def LowerMemrefCopy : Pass<"dr1-lower-memref-copy", "ModuleOp"> {
     linalg.copy ins(%a : memref<4x4xf32, strided<[8, 1]>>) outs(%b : memref<4x4xf32>)
     ```
   }];
+  let options = [
+    Option<"all", "all", "bool", /*default=*/"false",
+           "Lower contiguous copies too (GPU targets: buffers are device "
+           "memory the host may not read)">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def GPUMapLoops : Pass<"dr1-gpu-map-loops", "func::FuncOp"> {
+  let summary = "Tile parallel loop nests into GPU blocks and threads";
+  let description = [{
+    The GPU strategy for buffers in device memory, run after
+    `convert-linalg-to-parallel-loops` and before
+    `convert-parallel-loops-to-gpu`. Each outermost `scf.parallel` is tiled
+    so that one tile is one thread block of at most `block-size` threads,
+    filled innermost dimension first (x: the contiguous dimension, then y,
+    z); the tile loop maps to blocks, the intra-tile loop to threads, and
+    dimensions beyond the third (or past the 65535-block limit of grid y/z)
+    run in order. Parallel loops nested in a mapped one run in order inside
+    the thread. Loads and stores outside any parallel loop (a reduction to
+    a scalar) become one-thread kernels, since the host may not touch
+    device buffers. Weights (`memref.get_global`, and views of them) used
+    by a kernel are re-created inside it, so that kernel outlining copies
+    the globals into the device module.
+
+    Before:
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c100) step (%c1, %c1) {
+      %w = ... memref.load %g[%j] ...   // %g = memref.get_global @w
+      memref.store ... %out[%i, %j]
+    }
+    ```
+    After:
+    ```mlir
+    scf.parallel (%bi, %bj) = (%c0, %c0) to (%c64, %c100) step (%c2, %c128) {
+      scf.parallel (%ti, %tj) = (%c0, %c0) to (%c2, %c128) step (%c1, %c1) {
+        %g = memref.get_global @w : memref<100xf32>
+        scf.if ... { ... memref.store ... }
+      } {mapping = [#gpu.loop_dim_map<processor = thread_y, ...>,
+                    #gpu.loop_dim_map<processor = thread_x, ...>]}
+    } {mapping = [#gpu.loop_dim_map<processor = block_y, ...>,
+                  #gpu.loop_dim_map<processor = block_x, ...>]}
+    ```
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block (a power of two, at most 1024)">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def GPUDefineLibdevice : Pass<"dr1-gpu-define-libdevice", "gpu::GPUModuleOp"> {
+  let summary = "Define the libdevice functions kernels call, with LLVM intrinsics";
+  let description = [{
+    `convert-gpu-to-nvvm` lowers math operations to calls of libdevice
+    (`__nv_fmaf`, `__nv_floorf`, ...), whose bitcode is linked only when a
+    CUDA toolkit is found at compile time, so the same compile would yield
+    self-contained PTX on one machine and PTX with unresolved externs on
+    another. Each such declaration with an exact LLVM intrinsic (fma,
+    floor, ceil, trunc, fabs, sqrt, rint, round, fmin, fmax, copysign, and
+    rsqrt as 1 / sqrt; f32
+    and f64) gets a body calling it, with internal linkage, so the PTX never
+    depends on a toolkit. Any other libdevice function is an error.
+
+    Before:
+    ```mlir
+    llvm.func @__nv_fmaf(f32, f32, f32) -> f32
+    ```
+    After:
+    ```mlir
+    llvm.func internal @__nv_fmaf(%a: f32, %b: f32, %c: f32) -> f32 {
+      %r = llvm.intr.fma(%a, %b, %c) : (f32, f32, f32) -> f32
+      llvm.return %r : f32
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def GPUMergeModules : Pass<"dr1-gpu-merge-modules", "ModuleOp"> {
+  let summary = "Gather outlined kernels into one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` creates one `gpu.module` per kernel, each with
+    its own copy of the weights it reads. A model's kernels go into the
+    first module instead, so that the model carries one PTX module (loaded
+    and JIT-compiled once, validated by one ptxas run) with each weight
+    once. Kernels whose names clash take their old module's name; launches
+    are updated.
+
+    Before:
+    ```mlir
+    gpu.launch_func @f_kernel::@f_kernel ...
+    gpu.launch_func @f_kernel_0::@f_kernel ...
+    gpu.module @f_kernel { gpu.func @f_kernel(...) kernel {...} }
+    gpu.module @f_kernel_0 { gpu.func @f_kernel(...) kernel {...} }
+    ```
+    After:
+    ```mlir
+    gpu.launch_func @f_kernel::@f_kernel ...
+    gpu.launch_func @f_kernel::@f_kernel_0 ...
+    gpu.module @f_kernel {
+      gpu.func @f_kernel(...) kernel {...}
+      gpu.func @f_kernel_0(...) kernel {...}
+    }
+    ```
+  }];
 }
 
 #endif // DR1_CODEGEN_PASSES_TD

@@ -13,8 +13,10 @@
 namespace dr1 {
 
 struct TargetInfo {
-  enum class Arch { X86_64, AArch64 };
+  enum class Arch { X86_64, AArch64, NVPTX };
   Arch arch = Arch::X86_64;
+  /// The host code's triple, CPU and features. For NVPTX that is the code
+  /// that launches the kernels: the process's triple and a generic CPU.
   std::string triple;
   std::string cpu;
   /// Full LLVM feature string ("+avx2,+fma,...") handed to the TargetMachine.
@@ -24,11 +26,18 @@ struct TargetInfo {
   bool hasFMA = false;
   /// 1: serial code. More: outer loops run on OpenMP threads.
   int64_t threads = 1;
+  /// NVPTX only: the kernels' triple, SM ("sm_90") and PTX features.
+  std::string gpuTriple;
+  std::string gpuChip;
+  std::string gpuFeatures;
+
+  bool isGPU() const { return arch == Arch::NVPTX; }
 
   /// Resolves `-target`, `-mcpu`, `-mattr`. `target` is "host", "x86-64",
-  /// "aarch64" or a triple of those architectures; an empty `cpu` means
-  /// the host CPU for "host" and a generic CPU otherwise. On failure,
-  /// `error` says which part is wrong.
+  /// "aarch64", "nvptx"/"cuda" or a triple of those architectures; an
+  /// empty `cpu` means the host CPU for "host", sm_80 for NVPTX and a
+  /// generic CPU otherwise. For NVPTX, `cpu` and `features` describe the
+  /// GPU. On failure, `error` says which part is wrong.
   static mlir::FailureOr<TargetInfo> resolve(llvm::StringRef target,
                                              llvm::StringRef cpu,
                                              llvm::StringRef features,

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Verifier.h"
@@ -258,6 +259,17 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
   if (options.threads < 1 || options.threads > 1024)
     return emitError(UnknownLoc::get(ctx), "threads must be 1..1024, got ")
            << options.threads;
+  if (target->isGPU() && options.threads > 1)
+    return emitError(UnknownLoc::get(ctx),
+                     "--num-threads applies to CPU targets, not ")
+           << options.target;
+  if (target->isGPU() && options.sanitizeAddress)
+    return emitError(UnknownLoc::get(ctx),
+                     "--sanitize=address applies to CPU targets, not ")
+           << options.target;
+  if (options.emit == EmitKind::PTX && !target->isGPU())
+    return emitError(UnknownLoc::get(ctx),
+                     "--emit=ptx needs a GPU target (-target=nvptx)");
   target->threads = options.threads;
   if (failed(verify(module)))
     return failure();
@@ -309,7 +321,10 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return artifact;
   }
   if (failed(runStage(module, [&](OpPassManager &pm) {
-        buildCPUCodegenPipeline(pm, *target, options.disabledPasses);
+        if (target->isGPU())
+          buildGPUCodegenPipeline(pm, *target);
+        else
+          buildCPUCodegenPipeline(pm, *target, options.disabledPasses);
       })))
     return failure();
   auto runFn = module.lookupSymbol<func::FuncOp>(runName);
@@ -324,9 +339,23 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return artifact;
   }
   if (failed(runStage(module, [&](OpPassManager &pm) {
-        buildLowerToLLVMPipeline(pm, *target);
+        if (target->isGPU())
+          buildGPULowerToLLVMPipeline(pm, *target);
+        else
+          buildLowerToLLVMPipeline(pm, *target);
       })))
     return failure();
+  if (target->isGPU())
+    sig.flags |= 1; // DR1_MODEL_CUDA
+  if (options.emit == EmitKind::PTX) {
+    llvm::raw_string_ostream os(artifact.output);
+    for (auto binary : module.getOps<gpu::BinaryOp>())
+      for (Attribute a : binary.getObjects())
+        if (auto object = dyn_cast<gpu::ObjectAttr>(a))
+          os << "// gpu.module @" << binary.getSymName() << "\n"
+             << object.getObject().getValue() << "\n";
+    return artifact;
+  }
 
   llvm::LLVMContext llvmCtx;
   std::unique_ptr<llvm::Module> llvmModule =

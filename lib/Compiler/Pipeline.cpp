@@ -67,6 +67,27 @@ void dr1::buildLinalgPipeline(OpPassManager &pm,
   addPipeline(pm, "canonicalize,cse");
 }
 
+/// Bufferization and workspace planning, shared by the CPU and GPU
+/// strategies.
+static void addBufferization(OpPassManager &pm) {
+  // Accumulators leave the K loops (as vectors in registers) before
+  // bufferization, on tensors.
+  addPipeline(pm,
+              "canonicalize,cse,loop-invariant-subset-hoisting,canonicalize,"
+              "loop-invariant-code-motion,func.func(dr1-unshare-fills),"
+              "eliminate-empty-tensors,"
+              "one-shot-bufferize{bufferize-function-boundaries "
+              "function-boundary-type-conversion=identity-layout-map},"
+              // Self-copies of in-place slices only fold once CSE has
+              // merged their subviews; then results can be hoisted into
+              // the caller's output buffers.
+              "canonicalize,cse,canonicalize,"
+              "buffer-results-to-out-params{hoist-static-allocs "
+              "modify-public-functions},"
+              "canonicalize,cse");
+  pm.addPass(mlir::dr1::createPlanWorkspace());
+}
+
 void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
                                   llvm::ArrayRef<std::string> disabled) {
   // Without threads, parallel loops from the lowering (attention's query
@@ -95,23 +116,48 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
     pm.addNestedPass<mlir::func::FuncOp>(
         mlir::dr1::createVectorizeElementwise(ve));
   }
-  // Accumulators leave the K loops (as vectors in registers) before
-  // bufferization, on tensors.
-  addPipeline(pm,
-              "canonicalize,cse,loop-invariant-subset-hoisting,canonicalize,"
-              "loop-invariant-code-motion,func.func(dr1-unshare-fills),"
-              "eliminate-empty-tensors,"
-              "one-shot-bufferize{bufferize-function-boundaries "
-              "function-boundary-type-conversion=identity-layout-map},"
-              // Self-copies of in-place slices only fold once CSE has
-              // merged their subviews; then results can be hoisted into
-              // the caller's output buffers.
-              "canonicalize,cse,canonicalize,"
-              "buffer-results-to-out-params{hoist-static-allocs "
-              "modify-public-functions},"
-              "canonicalize,cse");
-  pm.addPass(mlir::dr1::createPlanWorkspace());
+  addBufferization(pm);
   pm.addPass(mlir::dr1::createLowerMemrefCopy());
+}
+
+void dr1::buildGPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
+  (void)target;
+  // Attention's query blocks run in order on the host, each block's
+  // products as kernels.
+  pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createSerializeForall());
+  addBufferization(pm);
+  mlir::dr1::LowerMemrefCopyOptions copies;
+  copies.all = true;
+  pm.addPass(mlir::dr1::createLowerMemrefCopy(copies));
+  // Mapped before canonicalization, which would fold away single-iteration
+  // loops and leave their accesses on the host.
+  addPipeline(pm, "convert-linalg-to-parallel-loops,"
+                  "func.func(dr1-gpu-map-loops,convert-parallel-loops-to-gpu),"
+                  "canonicalize,cse,gpu-kernel-outlining,dr1-gpu-merge-modules,"
+                  "canonicalize,cse,symbol-dce");
+}
+
+void dr1::buildGPULowerToLLVMPipeline(OpPassManager &pm,
+                                      const TargetInfo &target) {
+  // Math becomes arithmetic, strided views become pointer arithmetic, loops
+  // become branches: in kernels and host code.
+  pm.addPass(mlir::dr1::createExpandMath());
+  addPipeline(pm, "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+                  "canonicalize,cse");
+  addPipeline(pm, "nvvm-attach-target{chip=" + target.gpuChip +
+                      " features=" + target.gpuFeatures + " O=3}");
+  // convert-gpu-to-nvvm calls libdevice for what math remains (fma,
+  // floor); dr1-gpu-define-libdevice defines those calls, so the PTX never
+  // depends on whether a CUDA toolkit happens to be found at compile time.
+  addPipeline(pm,
+              "gpu.module(convert-gpu-to-nvvm,dr1-gpu-define-libdevice),"
+              "reconcile-unrealized-casts,gpu-module-to-binary{format=isa}");
+  // Launches of one run share a stream, synchronized once at the end.
+  addPipeline(pm, "func.func(gpu-async-region),"
+                  "finalize-memref-to-llvm,convert-arith-to-llvm,"
+                  "convert-index-to-llvm,convert-ub-to-llvm,convert-cf-to-llvm,"
+                  "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+                  "gpu-to-llvm,reconcile-unrealized-casts,canonicalize,cse");
 }
 
 void dr1::buildLowerToLLVMPipeline(OpPassManager &pm,
@@ -172,11 +218,26 @@ void dr1::registerPipelines() {
         buildLowerToLLVMPipeline(pm, resolve(o));
       });
   PassPipelineRegistration<TargetPipelineOptions>(
+      "dr1-gpu-codegen", "bufferize, plan the workspace, map loops to kernels",
+      [=](OpPassManager &pm, const TargetPipelineOptions &o) {
+        buildGPUCodegenPipeline(pm, resolve(o));
+      });
+  PassPipelineRegistration<TargetPipelineOptions>(
+      "dr1-gpu-lower-to-llvm", "kernels to PTX, host code to the LLVM dialect",
+      [=](OpPassManager &pm, const TargetPipelineOptions &o) {
+        buildGPULowerToLLVMPipeline(pm, resolve(o));
+      });
+  PassPipelineRegistration<TargetPipelineOptions>(
       "dr1-full", "every stage from dr1 to the LLVM dialect",
       [=](OpPassManager &pm, const TargetPipelineOptions &o) {
         TargetInfo t = resolve(o);
         buildGraphPipeline(pm);
         buildLinalgPipeline(pm);
+        if (t.isGPU()) {
+          buildGPUCodegenPipeline(pm, t);
+          buildGPULowerToLLVMPipeline(pm, t);
+          return;
+        }
         buildCPUCodegenPipeline(pm, t);
         buildLowerToLLVMPipeline(pm, t);
       });

@@ -23,8 +23,18 @@ void buildCPUCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target,
 /// Buffers, loops and vectors to the LLVM dialect (bare-pointer ABI).
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
 
+/// GPU targets: bufferization and workspace planning as for CPUs, then
+/// every loop nest over buffers mapped to a kernel (gpu.launch_func into
+/// outlined gpu.modules).
+void buildGPUCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
+/// GPU targets: kernels to NVVM and PTX (gpu.binary), host code to the
+/// LLVM dialect with kernel launches through libdr1rt's mgpu* entry points.
+void buildGPULowerToLLVMPipeline(mlir::OpPassManager &pm,
+                                 const TargetInfo &target);
+
 /// Registers the stages as dr1-opt pipelines (dr1-graph, dr1-to-linalg,
-/// dr1-cpu-codegen, dr1-lower-to-llvm, dr1-full).
+/// dr1-cpu-codegen, dr1-lower-to-llvm, dr1-gpu-codegen,
+/// dr1-gpu-lower-to-llvm, dr1-full).
 void registerPipelines();
 
 } // namespace dr1

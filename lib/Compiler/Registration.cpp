@@ -11,8 +11,8 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
-#include <mutex>
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include <mutex>
 
 void dr1::registerDialects(mlir::DialectRegistry &registry) {
   registry.insert<mlir::dr1::Dr1Dialect>();

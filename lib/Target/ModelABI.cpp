@@ -14,6 +14,9 @@ const char *kModelABIText =
 #include "ModelABIText.inc"
     ;
 
+/// DR1_MODEL_ABI_VERSION of include/dr1/model_abi.h.
+constexpr int kModelABIVersion = 2;
+
 struct DTypeInfo {
   int code;
   const char *cType;
@@ -111,8 +114,7 @@ std::string dr1::emitHeader(const ModelSignature &sig) {
   os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   os << "#define " << upper << "_NUM_INPUTS " << sig.inputs.size() << "\n";
   os << "#define " << upper << "_NUM_OUTPUTS " << sig.outputs.size() << "\n";
-  os << "#define " << upper << "_WORKSPACE_SIZE " << sig.workspaceSize
-     << "u\n";
+  os << "#define " << upper << "_WORKSPACE_SIZE " << sig.workspaceSize << "u\n";
   os << "#define " << upper << "_WORKSPACE_ALIGN " << sig.workspaceAlign
      << "u\n\n";
   auto describe = [&](const char *kind, size_t i, const TensorSignature &t) {
@@ -132,7 +134,12 @@ std::string dr1::emitHeader(const ModelSignature &sig) {
   for (auto [i, t] : llvm::enumerate(sig.outputs))
     describe("output", i, t);
   os << "\n/* Runs the model. Inputs are read, outputs written, workspace\n"
-        "   scratch memory of " << upper << "_WORKSPACE_SIZE bytes. */\n";
+        "   scratch memory of "
+     << upper << "_WORKSPACE_SIZE bytes";
+  if (sig.flags & 1)
+    os << ".\n   CUDA model: every pointer is CUDA device memory (or use a\n"
+          "   libdr1rt session, which takes host or device pointers)";
+  os << ". */\n";
   os << "void " << sig.name << "_run(";
   bool first = true;
   for (const TensorSignature &t : sig.inputs) {
@@ -174,9 +181,9 @@ void dr1::addModelInfo(llvm::Module &module, const ModelSignature &sig) {
   llvm::Function *run = module.getFunction(sig.name + "_run");
   auto *packedTy = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
                                            {ptr, ptr, ptr}, false);
-  llvm::Function *packed = llvm::Function::Create(
-      packedTy, llvm::GlobalValue::ExternalLinkage, sig.name + "_run_packed",
-      module);
+  llvm::Function *packed =
+      llvm::Function::Create(packedTy, llvm::GlobalValue::ExternalLinkage,
+                             sig.name + "_run_packed", module);
   {
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", packed));
     llvm::SmallVector<llvm::Value *> args;
@@ -202,10 +209,10 @@ void dr1::addModelInfo(llvm::Module &module, const ModelSignature &sig) {
       llvm::Constant *name = cstring(t.name, base + ".name");
       llvm::SmallVector<uint64_t> dims(t.shape.begin(), t.shape.end());
       llvm::Constant *shape =
-          dims.empty() ? llvm::ConstantPointerNull::get(ptr)
-                       : (llvm::Constant *)privateConst(
-                             llvm::ConstantDataArray::get(ctx, dims),
-                             base + ".shape");
+          dims.empty()
+              ? llvm::ConstantPointerNull::get(ptr)
+              : (llvm::Constant *)privateConst(
+                    llvm::ConstantDataArray::get(ctx, dims), base + ".shape");
       elems.push_back(llvm::ConstantStruct::get(
           tensorTy, {name, constI32(dtypeOf(t.elementType)->code),
                      constI32(t.shape.size()), shape, constI64(sizeBytes(t))}));
@@ -220,8 +227,9 @@ void dr1::addModelInfo(llvm::Module &module, const ModelSignature &sig) {
       ctx, {i32, i32, i32, i32, ptr, ptr, ptr, i64, i64, ptr});
   llvm::Constant *info = llvm::ConstantStruct::get(
       infoTy,
-      {constI32(1), constI32(sig.inputs.size()), constI32(sig.outputs.size()),
-       constI32(0), cstring(sig.name, sig.name + ".name"), inputs, outputs,
+      {constI32(kModelABIVersion), constI32(sig.inputs.size()),
+       constI32(sig.outputs.size()), constI32(sig.flags),
+       cstring(sig.name, sig.name + ".name"), inputs, outputs,
        constI64(sig.workspaceSize), constI64(sig.workspaceAlign), packed});
   new llvm::GlobalVariable(module, infoTy, true,
                            llvm::GlobalValue::ExternalLinkage, info,

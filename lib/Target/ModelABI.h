@@ -23,6 +23,8 @@ struct ModelSignature {
   std::vector<TensorSignature> inputs, outputs;
   uint64_t workspaceSize = 0;
   uint64_t workspaceAlign = 64;
+  /// DR1_MODEL_* bits of dr1_model_info.flags (1: CUDA device code).
+  uint32_t flags = 0;
 };
 
 /// Reads names, element types and shapes of a tensor-level entry function.

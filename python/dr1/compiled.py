@@ -222,9 +222,12 @@ _DTYPE_CODES = {0: np.float32, 1: np.float64, 2: np.float16, 4: np.int64, 5: np.
                 6: np.int16, 7: np.int8, 8: np.uint8, 9: np.bool_}
 
 
+_MODEL_ABI_VERSION = 2  # DR1_MODEL_ABI_VERSION of include/dr1/model_abi.h
+
+
 class _InfoStruct(ctypes.Structure):
     _fields_ = [("abi_version", ctypes.c_uint32), ("num_inputs", ctypes.c_int32),
-                ("num_outputs", ctypes.c_int32), ("reserved", ctypes.c_uint32),
+                ("num_outputs", ctypes.c_int32), ("flags", ctypes.c_uint32),
                 ("name", ctypes.c_char_p), ("inputs", ctypes.c_void_p),
                 ("outputs", ctypes.c_void_p), ("workspace_size", ctypes.c_uint64),
                 ("workspace_align", ctypes.c_uint64), ("run", ctypes.c_void_p)]
@@ -234,7 +237,7 @@ def _model_info(path, name):
     """(workspace size, input specs, output specs) from NAME_info."""
     lib = ctypes.CDLL(path)
     info = _InfoStruct.in_dll(lib, f"{name}_info")
-    if info.abi_version != 1:
+    if info.abi_version != _MODEL_ABI_VERSION:
         raise CompileError(f"{path}: model ABI version {info.abi_version} is not supported")
 
     def specs(ptr, count):

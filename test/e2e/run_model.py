@@ -32,11 +32,36 @@ def run(cmd, **kw):
     return r.stdout
 
 
+PTXAS = "/usr/local/cuda/bin/ptxas"
+
+
+def check_ptx(args, w, name):
+    """Every kernel of the model through ptxas, for sm_80 and sm_90."""
+    for sm in ("sm_80", "sm_90"):
+        ptx = w(f"{name}.{sm}.ptx")
+        run([args.dr1c, w("model.mlir"), "-target=nvptx", f"-mcpu={sm}", "-emit=ptx",
+             args.opt, "-o", ptx])
+        with open(ptx) as f:
+            text = f.read()
+        modules = text.count("// gpu.module @")
+        kernels = text.count(".visible .entry ")
+        if modules != 1 or kernels == 0:
+            sys.exit(f"FAILED: expected one PTX module with kernels, got {modules} "
+                     f"modules and {kernels} kernels")
+        run([PTXAS, f"-arch={sm}", ptx, "-o", w(f"{name}.{sm}.cubin")])
+        print(f"ptxas -arch={sm}: {kernels} kernels accepted")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True, choices=sorted(MODELS))
     ap.add_argument("--dr1c", required=True)
-    ap.add_argument("--target", default="host", choices=["host", "aarch64"])
+    ap.add_argument("--target", default="host", choices=["host", "aarch64", "nvptx"],
+                    help="nvptx: kernels for NVIDIA GPUs, PTX checked with ptxas "
+                         "for sm_80 and sm_90, run on the GPU if there is one")
+    ap.add_argument("--expect-no-gpu", action="store_true",
+                    help="nvptx without a GPU: the run must fail with libdr1rt's "
+                         "one-line explanation (exit 2), not crash")
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--opt", default="-O3")
@@ -56,10 +81,14 @@ def main():
         f.write(graph.text(outputs))
     name = args.model
     sanitize = ["--sanitize=address"] if args.sanitize else []
-    run([args.dr1c, w("model.mlir"), f"-target={args.target}", args.opt,
-         f"--num-threads={args.threads}", f"--name={name}", "-o", w(f"{name}.o")] + sanitize)
+    target = [f"-target={args.target}"]
+    if args.target == "nvptx":
+        check_ptx(args, w, name)
+        target.append("-mcpu=sm_80")
+    run([args.dr1c, w("model.mlir"), args.opt, f"--num-threads={args.threads}",
+         f"--name={name}", "-o", w(f"{name}.o")] + target + sanitize)
 
-    cc = "cc" if args.target == "host" else "aarch64-linux-gnu-gcc"
+    cc = "aarch64-linux-gnu-gcc" if args.target == "aarch64" else "cc"
     exe = w(f"{name}_{args.target}")
     extra = []
     if args.threads > 1:
@@ -70,7 +99,8 @@ def main():
     run([cc, "-std=c11", "-O2", "-Wall", "-Werror", f"-DMODEL={name}",
          f'-DMODEL_HEADER="{name}.h"', "-I", args.workdir, "-I",
          os.path.join(ROOT, "include"), os.path.join(HERE, "harness.c"),
-         os.path.join(ROOT, "runtime", "dr1rt.c"), w(f"{name}.o"), "-o", exe] + extra)
+         os.path.join(ROOT, "runtime", "dr1rt.c"), os.path.join(ROOT, "runtime", "cuda.c"),
+         w(f"{name}.o"), "-o", exe] + extra)
 
     in_files, out_files = [], []
     for i, a in enumerate(graph.args):
@@ -78,13 +108,23 @@ def main():
         a.v.tofile(p)
         in_files.append(p)
     out_files = [w(f"out{i}.bin") for i in range(len(outputs))]
-    prefix = [] if args.target == "host" else ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
+    prefix = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"] if args.target == "aarch64" else []
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     if args.sanitize:
         env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
         env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
     if args.short_workspace:
         env["DR1_HARNESS_SHORT_WORKSPACE"] = "1"
+    if args.expect_no_gpu:
+        r = subprocess.run(prefix + [exe] + in_files + out_files, env=env,
+                           capture_output=True, text=True)
+        lines = r.stderr.strip().splitlines()
+        if r.returncode != 2 or len(lines) != 1 or "CUDA" not in lines[0]:
+            sys.exit(f"FAILED: expected exit 2 with one line about CUDA, got "
+                     f"{r.returncode}:\n{r.stdout}{r.stderr}")
+        print(f"no GPU: {lines[0]}")
+        print("PASS")
+        return
     print(run(prefix + [exe] + in_files + out_files, env=env).strip())
 
     ok = True

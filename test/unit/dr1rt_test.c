@@ -23,13 +23,27 @@ static void twice(const void *const *in, void *const *out, void *ws) {
   memcpy(y, scratch, sizeof(float) * 4);
 }
 
+/* The entry points a CUDA model calls (libdr1rt's, as MLIR names them). */
+void *mgpuModuleLoadJIT(void *data, int optLevel);
+void *mgpuModuleGetFunction(void *module, const char *name);
+void mgpuLaunchKernel(void *f, intptr_t gx, intptr_t gy, intptr_t gz,
+                      intptr_t bx, intptr_t by, intptr_t bz, int32_t smem,
+                      void *stream, void **params, void **extra, size_t n);
+void *mgpuStreamCreate(void);
+
+/* Stands in for a compiled CUDA model, which is never reached without a
+ * device (and with one, takes device pointers it must not read here). */
+static void twice_on_gpu(const void *const *in, void *const *out, void *ws) {
+  (void)in, (void)out, (void)ws;
+}
+
 static const int64_t shape[] = {4};
 static const dr1_tensor_info io[] = {{"x", DR1_DTYPE_F32, 1, shape, 16}};
 
 int main(void) {
-  dr1_model_info model = {DR1_MODEL_ABI_VERSION, 1, 1, 0, "twice", io, io,
-                          16, 64, twice};
-  CHECK(dr1rt_version() == 1);
+  dr1_model_info model = {
+      DR1_MODEL_ABI_VERSION, 1, 1, 0, "twice", io, io, 16, 64, twice};
+  CHECK(dr1rt_version() == 2);
   CHECK(dr1rt_model_abi_version() == DR1_MODEL_ABI_VERSION);
 
   void *ws = dr1rt_workspace_alloc(&model);
@@ -53,6 +67,25 @@ int main(void) {
   model.abi_version = 99;
   CHECK(dr1rt_session_create(&model, &s) == DR1RT_ERROR_ABI_MISMATCH && !s);
   CHECK(strcmp(dr1rt_status_string(DR1RT_OK), "ok") == 0);
+
+  /* A CUDA model: without a GPU, sessions fail with a reason, and the
+   * entry points compiled kernels call do not crash. */
+  model.abi_version = DR1_MODEL_ABI_VERSION;
+  model.flags = DR1_MODEL_CUDA;
+  model.run = twice_on_gpu;
+  if (!dr1rt_cuda_available()) {
+    CHECK(strstr(dr1rt_last_error(), "CUDA") != NULL);
+    CHECK(dr1rt_session_create(&model, &s) == DR1RT_ERROR_DEVICE && !s);
+    CHECK(strstr(dr1rt_last_error(), "CUDA") != NULL);
+    CHECK(mgpuModuleLoadJIT((void *)"", 3) == NULL);
+    CHECK(mgpuModuleGetFunction(NULL, "k") == NULL);
+    mgpuLaunchKernel(NULL, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL, 0);
+    CHECK(mgpuStreamCreate() == NULL);
+    printf("dr1rt-test: no GPU: %s\n", dr1rt_last_error());
+  } else {
+    CHECK(dr1rt_session_create(&model, &s) == DR1RT_OK && s);
+    dr1rt_session_destroy(s);
+  }
 
   printf("dr1rt-test: %s\n", failures ? "FAILED" : "ok");
   return failures ? 1 : 0;

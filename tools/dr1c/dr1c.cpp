@@ -42,12 +42,15 @@ static cl::opt<std::string>
                cl::value_desc("file"), cl::cat(dr1Category));
 static cl::opt<std::string>
     target("target",
-           cl::desc("Target: host (default), x86-64, aarch64, or a triple"),
+           cl::desc("Target: host (default), x86-64, aarch64, nvptx (alias "
+                    "cuda: NVIDIA GPUs, kernels as PTX in a host object), or "
+                    "a triple"),
            cl::init("host"), cl::cat(dr1Category));
 static cl::opt<std::string>
     mcpu("mcpu",
-         cl::desc("Target CPU, e.g. znver4, cortex-a76 (default: the "
-                  "host's CPU for -target=host, generic otherwise)"),
+         cl::desc("Target CPU, e.g. znver4, cortex-a76, or the GPU's SM for "
+                  "nvptx, e.g. sm_90 (default: the host's CPU for "
+                  "-target=host, sm_80 for nvptx, generic otherwise)"),
          cl::cat(dr1Category));
 static cl::opt<std::string>
     mattr("mattr", cl::desc("Target features, e.g. +avx2,-avx512f"),
@@ -57,8 +60,9 @@ static cl::opt<std::string>
          cl::desc("What to produce: mlir (dr1 after graph passes), linalg "
                   "(linalg on tensors), memory-plan (workspace buffers, "
                   "lifetimes, offsets), memory-plan-svg (the same as a "
-                  "picture), llvm (optimized LLVM IR), asm, obj "
-                  "(default: object + header)"),
+                  "picture), llvm (optimized LLVM IR), asm, ptx (the "
+                  "kernels of a GPU target), obj (default: object + "
+                  "header)"),
          cl::init("obj"), cl::cat(dr1Category));
 static cl::opt<unsigned>
     optLevel("O", cl::desc("Optimization level 0-3 (default 3)"), cl::Prefix,
@@ -185,10 +189,12 @@ int main(int argc, char **argv) {
     options.emit = dr1::EmitKind::MemoryPlan;
   else if (e == "memory-plan-svg")
     options.emit = dr1::EmitKind::MemoryPlanSVG;
+  else if (e == "ptx")
+    options.emit = dr1::EmitKind::PTX;
   else
     fatal("unknown -emit=" + e +
-          " (expected mlir, linalg, memory-plan, memory-plan-svg, llvm, asm "
-          "or obj)");
+          " (expected mlir, linalg, memory-plan, memory-plan-svg, llvm, asm, "
+          "ptx or obj)");
   options.disabledPasses.assign(disabledPasses.begin(), disabledPasses.end());
   if (!sanitize.empty() && sanitize != "address")
     fatal("unknown --sanitize=" + sanitize + " (expected address)");

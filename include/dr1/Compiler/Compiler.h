@@ -33,10 +33,14 @@ enum class EmitKind {
   Object,        ///< ELF relocatable object (+ header)
   MemoryPlan,    ///< every workspace buffer: size, lifetime, offset; the arena
   MemoryPlanSVG, ///< the same as a picture: offsets against lifetimes
+  PTX,           ///< GPU targets: the kernels' PTX, one module after another
 };
 
 struct CompileOptions {
-  /// "host" (default), "x86-64", "aarch64", or a triple of those.
+  /// "host" (default), "x86-64", "aarch64", "nvptx" (alias "cuda"), or a
+  /// triple of those. For nvptx, `cpu` is the GPU's SM ("sm_90", default
+  /// sm_80) and `features` its PTX features; the host code is generic code
+  /// for this machine's architecture.
   std::string target = "host";
   /// -mcpu; empty: the host CPU for "host", a generic CPU otherwise.
   std::string cpu;

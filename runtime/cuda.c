@@ -1,0 +1,341 @@
+/*===- cuda.c - libdr1rt's CUDA driver loader and kernel launcher ---------===*
+ *
+ * Models compiled for -target=nvptx carry PTX and call the mgpu* entry
+ * points below (the names MLIR's gpu-to-llvm lowering emits). The CUDA
+ * driver is opened at run time (dlopen of libcuda.so.1): nothing links
+ * against CUDA, and a machine without a GPU or driver gets an error
+ * message from dr1rt_last_error(), never a crash.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "cuda_loader.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The few driver types and constants used, as the driver API defines them. */
+typedef int CUresult;
+typedef int CUdevice;
+typedef void *CUcontext;
+typedef void *CUmodule;
+typedef void *CUfunction;
+typedef void *CUstream;
+typedef void *CUevent;
+typedef unsigned long long CUdeviceptr;
+enum { CUDA_SUCCESS = 0 };
+enum {
+  CU_JIT_ERROR_LOG_BUFFER = 5,
+  CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6,
+  CU_JIT_OPTIMIZATION_LEVEL = 7
+};
+enum { CU_POINTER_ATTRIBUTE_MEMORY_TYPE = 2, CU_MEMORYTYPE_DEVICE = 2 };
+enum { CU_STREAM_NON_BLOCKING = 1, CU_EVENT_DISABLE_TIMING = 2 };
+
+static struct {
+  CUresult (*Init)(unsigned);
+  CUresult (*DeviceGetCount)(int *);
+  CUresult (*DeviceGet)(CUdevice *, int);
+  CUresult (*DevicePrimaryCtxRetain)(CUcontext *, CUdevice);
+  CUresult (*CtxSetCurrent)(CUcontext);
+  CUresult (*ModuleLoadDataEx)(CUmodule *, const void *, unsigned, int *,
+                               void **);
+  CUresult (*ModuleLoadData)(CUmodule *, const void *);
+  CUresult (*ModuleUnload)(CUmodule);
+  CUresult (*ModuleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*LaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
+                           unsigned, unsigned, unsigned, CUstream, void **,
+                           void **);
+  CUresult (*StreamCreate)(CUstream *, unsigned);
+  CUresult (*StreamDestroy)(CUstream);
+  CUresult (*StreamSynchronize)(CUstream);
+  CUresult (*StreamWaitEvent)(CUstream, CUevent, unsigned);
+  CUresult (*EventCreate)(CUevent *, unsigned);
+  CUresult (*EventDestroy)(CUevent);
+  CUresult (*EventRecord)(CUevent, CUstream);
+  CUresult (*EventSynchronize)(CUevent);
+  CUresult (*MemAlloc)(CUdeviceptr *, size_t);
+  CUresult (*MemFree)(CUdeviceptr);
+  CUresult (*MemcpyHtoD)(CUdeviceptr, const void *, size_t);
+  CUresult (*MemcpyDtoH)(void *, CUdeviceptr, size_t);
+  CUresult (*PointerGetAttribute)(void *, int, CUdeviceptr);
+  CUresult (*GetErrorString)(CUresult, const char **);
+} cu;
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static CUcontext context;
+static char init_error[256];
+/* Why a model's PTX did not load (the driver works). */
+static char load_error[256];
+static _Thread_local char run_error[512];
+
+static void set_error(char *buf, size_t size, const char *fmt, ...) {
+  if (buf[0])
+    return; /* the first error is the one worth reporting */
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, size, fmt, ap);
+  va_end(ap);
+}
+
+static const char *describe(CUresult r) {
+  const char *s = NULL;
+  if (cu.GetErrorString && cu.GetErrorString(r, &s) == CUDA_SUCCESS && s)
+    return s;
+  return "unknown CUDA error";
+}
+
+/* Records a failed driver call for the current run; 0 if it failed. */
+static int check(CUresult r, const char *what) {
+  if (r == CUDA_SUCCESS)
+    return 1;
+  set_error(run_error, sizeof run_error, "CUDA %s failed: %s (error %d)", what,
+            describe(r), r);
+  return 0;
+}
+
+static void init(void) {
+  const char *lib = "libcuda.so.1";
+  void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    set_error(init_error, sizeof init_error,
+              "no CUDA driver: cannot load %s (is an NVIDIA driver "
+              "installed?)",
+              lib);
+    return;
+  }
+#define LOAD(field, symbol)                                                    \
+  do {                                                                         \
+    *(void **)&cu.field = dlsym(h, symbol);                                    \
+    if (!cu.field) {                                                           \
+      set_error(init_error, sizeof init_error,                                 \
+                "the CUDA driver %s lacks %s (driver too old?)", lib, symbol); \
+      return;                                                                  \
+    }                                                                          \
+  } while (0)
+  LOAD(GetErrorString, "cuGetErrorString");
+  LOAD(Init, "cuInit");
+  LOAD(DeviceGetCount, "cuDeviceGetCount");
+  LOAD(DeviceGet, "cuDeviceGet");
+  LOAD(DevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
+  LOAD(CtxSetCurrent, "cuCtxSetCurrent");
+  LOAD(ModuleLoadDataEx, "cuModuleLoadDataEx");
+  LOAD(ModuleLoadData, "cuModuleLoadData");
+  LOAD(ModuleUnload, "cuModuleUnload");
+  LOAD(ModuleGetFunction, "cuModuleGetFunction");
+  LOAD(LaunchKernel, "cuLaunchKernel");
+  LOAD(StreamCreate, "cuStreamCreate");
+  LOAD(StreamDestroy, "cuStreamDestroy_v2");
+  LOAD(StreamSynchronize, "cuStreamSynchronize");
+  LOAD(StreamWaitEvent, "cuStreamWaitEvent");
+  LOAD(EventCreate, "cuEventCreate");
+  LOAD(EventDestroy, "cuEventDestroy_v2");
+  LOAD(EventRecord, "cuEventRecord");
+  LOAD(EventSynchronize, "cuEventSynchronize");
+  LOAD(MemAlloc, "cuMemAlloc_v2");
+  LOAD(MemFree, "cuMemFree_v2");
+  LOAD(MemcpyHtoD, "cuMemcpyHtoD_v2");
+  LOAD(MemcpyDtoH, "cuMemcpyDtoH_v2");
+  LOAD(PointerGetAttribute, "cuPointerGetAttribute");
+#undef LOAD
+  CUresult r = cu.Init(0);
+  int count = 0;
+  if (r == CUDA_SUCCESS)
+    r = cu.DeviceGetCount(&count);
+  if (r != CUDA_SUCCESS || count == 0) {
+    set_error(init_error, sizeof init_error, "no CUDA device: %s",
+              r != CUDA_SUCCESS ? describe(r) : "the driver reports none");
+    return;
+  }
+  /* Device 0's primary context: the one the CUDA runtime and PyTorch
+   * share, so device pointers from either are valid here. */
+  CUdevice dev;
+  CUcontext ctx;
+  if ((r = cu.DeviceGet(&dev, 0)) != CUDA_SUCCESS ||
+      (r = cu.DevicePrimaryCtxRetain(&ctx, dev)) != CUDA_SUCCESS) {
+    set_error(init_error, sizeof init_error, "cannot open CUDA device 0: %s",
+              describe(r));
+    return;
+  }
+  context = ctx;
+}
+
+/* The driver, initialized once, with the context current on this thread. */
+static int ready(void) {
+  pthread_once(&init_once, init);
+  if (!context) {
+    set_error(run_error, sizeof run_error, "%s", init_error);
+    return 0;
+  }
+  return check(cu.CtxSetCurrent(context), "cuCtxSetCurrent");
+}
+
+const char *dr1rt_cuda_init_error(void) {
+  pthread_once(&init_once, init);
+  if (!context)
+    return init_error;
+  return load_error[0] ? load_error : NULL;
+}
+
+const char *dr1rt_cuda_run_error(void) {
+  return run_error[0] ? run_error : NULL;
+}
+
+void dr1rt_cuda_clear_run_error(void) { run_error[0] = 0; }
+
+int dr1rt_cuda_is_device_pointer(const void *p) {
+  if (!ready() || !p)
+    return 0;
+  unsigned int type = 0;
+  CUresult r = cu.PointerGetAttribute(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE,
+                                      (CUdeviceptr)(uintptr_t)p);
+  return r == CUDA_SUCCESS && type == CU_MEMORYTYPE_DEVICE;
+}
+
+void *dr1rt_cuda_alloc(size_t bytes) {
+  CUdeviceptr p = 0;
+  if (!ready() || !check(cu.MemAlloc(&p, bytes ? bytes : 1), "cuMemAlloc"))
+    return NULL;
+  return (void *)(uintptr_t)p;
+}
+
+void dr1rt_cuda_free(void *p) {
+  if (p && ready())
+    cu.MemFree((CUdeviceptr)(uintptr_t)p);
+}
+
+int dr1rt_cuda_copy_to_device(void *dst, const void *src, size_t bytes) {
+  return ready() &&
+         check(cu.MemcpyHtoD((CUdeviceptr)(uintptr_t)dst, src, bytes),
+               "cuMemcpyHtoD");
+}
+
+int dr1rt_cuda_copy_to_host(void *dst, const void *src, size_t bytes) {
+  return ready() &&
+         check(cu.MemcpyDtoH(dst, (CUdeviceptr)(uintptr_t)src, bytes),
+               "cuMemcpyDtoH");
+}
+
+/*===- The entry points compiled models call ------------------------------===*/
+
+#define DR1RT_MGPU __attribute__((visibility("default")))
+
+/* PTX (NUL-terminated), JIT-compiled by the driver for the GPU present. A
+ * model's module is loaded from a constructor when the program starts:
+ * failures are kept and reported by the first run. */
+DR1RT_MGPU void *mgpuModuleLoadJIT(void *data, int optLevel) {
+  if (!ready())
+    return NULL; /* init_error says why */
+  char log[1024] = {0};
+  int options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+                   CU_JIT_OPTIMIZATION_LEVEL};
+  void *values[] = {log, (void *)(uintptr_t)sizeof log,
+                    (void *)(uintptr_t)optLevel};
+  CUmodule m = NULL;
+  CUresult r = cu.ModuleLoadDataEx(&m, data, 3, options, values);
+  if (r != CUDA_SUCCESS) {
+    set_error(load_error, sizeof load_error,
+              "the CUDA driver rejected the model's PTX: %s%s%.160s",
+              describe(r), log[0] ? ": " : "", log);
+    return NULL;
+  }
+  return m;
+}
+
+DR1RT_MGPU void *mgpuModuleLoad(void *data, size_t size) {
+  (void)size;
+  if (!ready())
+    return NULL;
+  CUmodule m = NULL;
+  if (!check(cu.ModuleLoadData(&m, data), "cuModuleLoadData"))
+    return NULL;
+  return m;
+}
+
+DR1RT_MGPU void mgpuModuleUnload(void *module) {
+  /* At exit the driver may already be gone; a missing module was never
+   * loaded. */
+  if (module && context)
+    cu.ModuleUnload((CUmodule)module);
+}
+
+DR1RT_MGPU void *mgpuModuleGetFunction(void *module, const char *name) {
+  if (!module || !ready())
+    return NULL;
+  CUfunction f = NULL;
+  if (!check(cu.ModuleGetFunction(&f, (CUmodule)module, name),
+             "cuModuleGetFunction"))
+    return NULL;
+  return f;
+}
+
+DR1RT_MGPU void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                                 intptr_t gridZ, intptr_t blockX,
+                                 intptr_t blockY, intptr_t blockZ, int32_t smem,
+                                 void *stream, void **params, void **extra,
+                                 size_t paramsCount) {
+  (void)paramsCount;
+  if (!function) {
+    set_error(run_error, sizeof run_error, "%s",
+              init_error[0]   ? init_error
+              : load_error[0] ? load_error
+                              : "a kernel of the model was not loaded");
+    return;
+  }
+  if (!ready())
+    return;
+  check(cu.LaunchKernel((CUfunction)function, (unsigned)gridX, (unsigned)gridY,
+                        (unsigned)gridZ, (unsigned)blockX, (unsigned)blockY,
+                        (unsigned)blockZ, (unsigned)smem, (CUstream)stream,
+                        params, extra),
+        "cuLaunchKernel");
+}
+
+DR1RT_MGPU void *mgpuStreamCreate(void) {
+  CUstream s = NULL;
+  if (ready())
+    check(cu.StreamCreate(&s, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  return s;
+}
+
+DR1RT_MGPU void mgpuStreamDestroy(void *stream) {
+  if (stream && ready())
+    check(cu.StreamDestroy((CUstream)stream), "cuStreamDestroy");
+}
+
+DR1RT_MGPU void mgpuStreamSynchronize(void *stream) {
+  if (stream && ready())
+    check(cu.StreamSynchronize((CUstream)stream), "cuStreamSynchronize");
+}
+
+DR1RT_MGPU void mgpuStreamWaitEvent(void *stream, void *event) {
+  if (stream && event && ready())
+    check(cu.StreamWaitEvent((CUstream)stream, (CUevent)event, 0),
+          "cuStreamWaitEvent");
+}
+
+DR1RT_MGPU void *mgpuEventCreate(void) {
+  CUevent e = NULL;
+  if (ready())
+    check(cu.EventCreate(&e, CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+  return e;
+}
+
+DR1RT_MGPU void mgpuEventDestroy(void *event) {
+  if (event && ready())
+    check(cu.EventDestroy((CUevent)event), "cuEventDestroy");
+}
+
+DR1RT_MGPU void mgpuEventSynchronize(void *event) {
+  if (event && ready())
+    check(cu.EventSynchronize((CUevent)event), "cuEventSynchronize");
+}
+
+DR1RT_MGPU void mgpuEventRecord(void *event, void *stream) {
+  if (event && ready())
+    check(cu.EventRecord((CUevent)event, (CUstream)stream), "cuEventRecord");
+}
