@@ -267,6 +267,11 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return emitError(UnknownLoc::get(ctx),
                      "--sanitize=address applies to CPU targets, not ")
            << options.target;
+  if (options.emulateGPU && target->isGPU())
+    return emitError(UnknownLoc::get(ctx),
+                     "--gpu-emulate runs the GPU strategy on a CPU target, "
+                     "not on ")
+           << options.target;
   if (options.emit == EmitKind::PTX && !target->isGPU())
     return emitError(UnknownLoc::get(ctx),
                      "--emit=ptx needs a GPU target (-target=nvptx)");
@@ -321,8 +326,8 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return artifact;
   }
   if (failed(runStage(module, [&](OpPassManager &pm) {
-        if (target->isGPU())
-          buildGPUCodegenPipeline(pm, *target);
+        if (target->isGPU() || options.emulateGPU)
+          buildGPUCodegenPipeline(pm, *target, /*mapOnly=*/!target->isGPU());
         else
           buildCPUCodegenPipeline(pm, *target, options.disabledPasses);
       })))

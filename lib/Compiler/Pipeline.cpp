@@ -120,7 +120,8 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
   pm.addPass(mlir::dr1::createLowerMemrefCopy());
 }
 
-void dr1::buildGPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
+void dr1::buildGPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
+                                  bool mapOnly) {
   (void)target;
   // Attention's query blocks run in order on the host, each block's
   // products as kernels.
@@ -131,6 +132,11 @@ void dr1::buildGPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
   pm.addPass(mlir::dr1::createLowerMemrefCopy(copies));
   // Mapped before canonicalization, which would fold away single-iteration
   // loops and leave their accesses on the host.
+  if (mapOnly) {
+    addPipeline(pm, "convert-linalg-to-parallel-loops,"
+                    "func.func(dr1-gpu-map-loops)");
+    return;
+  }
   addPipeline(pm, "convert-linalg-to-parallel-loops,"
                   "func.func(dr1-gpu-map-loops,convert-parallel-loops-to-gpu),"
                   "canonicalize,cse,gpu-kernel-outlining,dr1-gpu-merge-modules,"

@@ -21,12 +21,16 @@ void buildLinalgPipeline(mlir::OpPassManager &pm,
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target,
                              llvm::ArrayRef<std::string> disabled = {});
 /// Buffers, loops and vectors to the LLVM dialect (bare-pointer ABI).
-void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
+void buildLowerToLLVMPipeline(mlir::OpPassManager &pm,
+                              const TargetInfo &target);
 
 /// GPU targets: bufferization and workspace planning as for CPUs, then
 /// every loop nest over buffers mapped to a kernel (gpu.launch_func into
 /// outlined gpu.modules).
-void buildGPUCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
+/// With `mapOnly`, stops at loops mapped to blocks and threads (which CPU
+/// lowering runs in order: dr1c --gpu-emulate).
+void buildGPUCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target,
+                             bool mapOnly = false);
 /// GPU targets: kernels to NVVM and PTX (gpu.binary), host code to the
 /// LLVM dialect with kernel launches through libdr1rt's mgpu* entry points.
 void buildGPULowerToLLVMPipeline(mlir::OpPassManager &pm,

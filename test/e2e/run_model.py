@@ -59,6 +59,9 @@ def main():
     ap.add_argument("--target", default="host", choices=["host", "aarch64", "nvptx"],
                     help="nvptx: kernels for NVIDIA GPUs, PTX checked with ptxas "
                          "for sm_80 and sm_90, run on the GPU if there is one")
+    ap.add_argument("--gpu-emulate", action="store_true",
+                    help="compile with dr1c --gpu-emulate: the GPU strategy's mapped "
+                         "loops run in order on the host CPU")
     ap.add_argument("--expect-no-gpu", action="store_true",
                     help="nvptx without a GPU: the run must fail with libdr1rt's "
                          "one-line explanation (exit 2), not crash")
@@ -81,6 +84,7 @@ def main():
         f.write(graph.text(outputs))
     name = args.model
     sanitize = ["--sanitize=address"] if args.sanitize else []
+    sanitize += ["--gpu-emulate"] if args.gpu_emulate else []
     target = [f"-target={args.target}"]
     if args.target == "nvptx":
         check_ptx(args, w, name)

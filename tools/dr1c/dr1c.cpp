@@ -83,6 +83,11 @@ static cl::opt<std::string>
                        "or @forward / @main)"),
               cl::cat(dr1Category));
 
+static cl::opt<bool> gpuEmulate(
+    "gpu-emulate",
+    cl::desc("Testing aid: compile for the CPU target with the GPU strategy, "
+             "its blocks and threads run in order on the CPU"),
+    cl::Hidden, cl::cat(dr1Category));
 static cl::opt<unsigned> numThreads(
     "num-threads",
     cl::desc("1 (default): serial code needing only libc; N > 1: "
@@ -202,6 +207,7 @@ int main(int argc, char **argv) {
   if (numThreads < 1)
     fatal("--num-threads must be at least 1");
   options.threads = numThreads;
+  options.emulateGPU = gpuEmulate;
   if (optLevel > 3)
     fatal("unknown optimization level -O" + Twine(optLevel) +
           " (expected 0-3)");

@@ -65,6 +65,11 @@ struct CompileOptions {
   /// outputs and workspace, and of the model's stack scratch, are reported
   /// at run time. The object must be linked with -fsanitize=address.
   bool sanitizeAddress = false;
+  /// Testing aid for GPU code generation without a GPU: a CPU target runs
+  /// the GPU strategy (loop nests tiled and mapped to blocks and threads,
+  /// serial accesses wrapped, weights sunk) with the mapped loops executed
+  /// in order on the CPU instead of launched as kernels.
+  bool emulateGPU = false;
   /// Optional dr1 passes to skip (by flag, e.g. "dr1-fold-batch-norm"),
   /// to measure what each contributes.
   std::vector<std::string> disabledPasses;
