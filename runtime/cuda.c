@@ -40,6 +40,7 @@ static struct {
   CUresult (*Init)(unsigned);
   CUresult (*DeviceGetCount)(int *);
   CUresult (*DeviceGet)(CUdevice *, int);
+  CUresult (*DeviceGetAttribute)(int *, int, CUdevice);
   CUresult (*DevicePrimaryCtxRetain)(CUcontext *, CUdevice);
   CUresult (*CtxSetCurrent)(CUcontext);
   CUresult (*ModuleLoadDataEx)(CUmodule *, const void *, unsigned, int *,
@@ -68,6 +69,7 @@ static struct {
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static CUcontext context;
+static int device_sm; /* compute capability as major * 10 + minor */
 static char init_error[256];
 /* Why a model's PTX did not load (the driver works). */
 static char load_error[256];
@@ -121,6 +123,7 @@ static void init(void) {
   LOAD(Init, "cuInit");
   LOAD(DeviceGetCount, "cuDeviceGetCount");
   LOAD(DeviceGet, "cuDeviceGet");
+  LOAD(DeviceGetAttribute, "cuDeviceGetAttribute");
   LOAD(DevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
   LOAD(CtxSetCurrent, "cuCtxSetCurrent");
   LOAD(ModuleLoadDataEx, "cuModuleLoadDataEx");
@@ -161,7 +164,17 @@ static void init(void) {
               describe(r));
     return;
   }
+  int major = 0, minor = 0;
+  /* CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR / _MINOR */
+  if (cu.DeviceGetAttribute(&major, 75, dev) == CUDA_SUCCESS &&
+      cu.DeviceGetAttribute(&minor, 76, dev) == CUDA_SUCCESS)
+    device_sm = major * 10 + minor;
   context = ctx;
+}
+
+int dr1rt_cuda_device_sm(void) {
+  pthread_once(&init_once, init);
+  return context ? device_sm : 0;
 }
 
 /* The driver, initialized once, with the context current on this thread. */

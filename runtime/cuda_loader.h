@@ -11,6 +11,7 @@ const char *dr1rt_cuda_init_error(void);
 const char *dr1rt_cuda_run_error(void);
 void dr1rt_cuda_clear_run_error(void);
 
+int dr1rt_cuda_device_sm(void);
 int dr1rt_cuda_is_device_pointer(const void *p);
 void *dr1rt_cuda_alloc(size_t bytes);
 void dr1rt_cuda_free(void *p);

@@ -37,6 +37,8 @@ int dr1rt_cuda_available(void) {
   return 1;
 }
 
+int dr1rt_cuda_sm(void) { return dr1rt_cuda_device_sm(); }
+
 static int is_cuda(const dr1_model_info *model) {
   return model->abi_version >= 2 && (model->flags & DR1_MODEL_CUDA);
 }

@@ -57,6 +57,9 @@ DR1RT_API const char *dr1rt_last_error(void);
 /* 1 if the CUDA driver loads and reports a device (CUDA models can run),
  * else 0 with the reason in dr1rt_last_error(). */
 DR1RT_API int dr1rt_cuda_available(void);
+/* The compute capability of CUDA device 0 as major * 10 + minor (90 for an
+ * H100/H200: compile with -mcpu=sm_90); 0 without a device. */
+DR1RT_API int dr1rt_cuda_sm(void);
 
 /* Aligned workspace memory (free with dr1rt_workspace_free). */
 DR1RT_API void *dr1rt_workspace_alloc(const dr1_model_info *model);

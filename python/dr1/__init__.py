@@ -7,8 +7,8 @@
     fast = dr1.optimize(model, method='static')   # native code, same signature
 """
 from . import functional, nn, ops  # noqa: F401
-from .compiled import (Artifact, OnnxModel, StaticModel, __version__, cache_dir,  # noqa: F401
-                       from_onnx, optimize)
+from .compiled import (Artifact, DeviceError, OnnxModel, StaticModel,  # noqa: F401
+                       __version__, cache_dir, from_onnx, optimize)
 from .nn import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout,  # noqa: F401
                  Embedding, Flatten, GELU, Hardswish, LayerNorm, Linear, LogSoftmax,
                  MaxPool2d, Module, MultiheadAttention, Parameter, ReLU, ReLU6,

@@ -116,6 +116,86 @@ class _Loaded:
         return outs
 
 
+class DeviceError(RuntimeError):
+    """The requested device cannot run the model (no CUDA driver or GPU, or
+    a CUDA call failed); the message is libdr1rt's one-line reason."""
+
+
+def _runtime():
+    """libdr1rt, installed beside this package: CUDA models link against it."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libdr1rt.so")
+    if not os.path.exists(path):
+        raise CompileError(f"the dr1 runtime library is missing ({path}); reinstall dr1")
+    rt = ctypes.CDLL(path)
+    rt.dr1rt_last_error.restype = ctypes.c_char_p
+    rt.dr1rt_session_create.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]
+    rt.dr1rt_session_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    rt.dr1rt_session_destroy.argtypes = [ctypes.c_void_p]
+    return rt
+
+
+def _require_cuda():
+    """The GPU's SM ('sm_90'), or DeviceError saying why there is none."""
+    rt = _runtime()
+    if not rt.dr1rt_cuda_available():
+        raise DeviceError(rt.dr1rt_last_error().decode())
+    sm = rt.dr1rt_cuda_sm()
+    return f"sm_{sm}" if sm else ""
+
+
+def _device_target(device, target, cpu, threads, load):
+    """(target, cpu, is_cuda) for `device`. 'cuda' compiles for NVPTX at the
+    SM of the GPU it will run on (when `load`; else `cpu` or sm_80)."""
+    if device in (None, "cpu") and target not in ("nvptx", "cuda"):
+        return target, cpu, False
+    if device in (None, "cpu"):
+        device = "cuda"  # target='nvptx' runs on the GPU too
+    if device not in ("cuda", "cuda:0"):
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    if target not in ("host", "nvptx", "cuda"):
+        raise ValueError(f"device='cuda' compiles for the GPU; target={target!r} names a CPU")
+    if int(threads) != 1:
+        raise ValueError("threads applies to CPU devices, not device='cuda'")
+    sm = _require_cuda() if load else ""
+    return "nvptx", cpu or sm or "sm_80", True
+
+
+class _CudaLoaded:
+    """A CUDA model loaded in this process, run through libdr1rt sessions
+    (device workspace, copies at the model's boundaries), one per thread."""
+
+    def __init__(self, path, name, out_specs):
+        self.rt = _runtime()
+        # The model's library links the same libdr1rt: one CUDA state.
+        self.lib = ctypes.CDLL(path)
+        self.info = ctypes.addressof(_InfoStruct.in_dll(self.lib, f"{name}_info"))
+        self.out_specs = out_specs
+        self.local = threading.local()
+        self.sessions = []
+
+    def session(self):
+        s = getattr(self.local, "session", None)
+        if s is None:
+            s = ctypes.c_void_p()
+            if self.rt.dr1rt_session_create(self.info, ctypes.byref(s)) != 0:
+                raise DeviceError(self.rt.dr1rt_last_error().decode())
+            self.local.session = s
+            self.sessions.append(s)
+        return s
+
+    def __call__(self, arrays):
+        outs = [np.empty(shape, dtype) for shape, dtype in self.out_specs]
+        ins = (ctypes.c_void_p * max(1, len(arrays)))(*[a.ctypes.data for a in arrays])
+        outp = (ctypes.c_void_p * len(outs))(*[o.ctypes.data for o in outs])
+        if self.rt.dr1rt_session_run(self.session(), ins, outp) != 0:
+            raise DeviceError(self.rt.dr1rt_last_error().decode())
+        return outs
+
+    def __del__(self):
+        for s in getattr(self, "sessions", ()):
+            self.rt.dr1rt_session_destroy(s)
+
+
 def _libomp():
     """LLVM's OpenMP runtime, which multi-threaded models call (__kmpc_*)."""
     for d in ("/usr/lib/llvm-22/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"):
@@ -126,7 +206,7 @@ def _libomp():
                        "libomp-22-dev)")
 
 
-def _link_shared(obj_bytes, dest, threads=1):
+def _link_shared(obj_bytes, dest, threads=1, cuda=False):
     """Links an object into a shared library at `dest`, atomically."""
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if not cc:
@@ -141,6 +221,10 @@ def _link_shared(obj_bytes, dest, threads=1):
         if threads > 1:
             omp = os.path.dirname(_libomp())
             extra = [f"-L{omp}", "-lomp", f"-Wl,-rpath,{omp}"]
+        if cuda:
+            _runtime()
+            here = os.path.dirname(os.path.abspath(__file__))
+            extra = [f"-L{here}", "-ldr1rt", f"-Wl,-rpath,{here}"]
         r = subprocess.run([cc, "-shared", "-o", so, o] + extra, capture_output=True, text=True)
         if r.returncode != 0:
             raise CompileError(f"linking the compiled model failed: {r.stderr.strip()}")
@@ -151,8 +235,9 @@ class StaticModel:
     """The callable dr1.optimize returns: same signature as the module."""
 
     def __init__(self, model, target="host", cpu="", features="", opt_level=3, threads=1,
-                 disable_passes=()):
+                 disable_passes=(), device="cpu", _load=True):
         self.model = model
+        target, cpu, self.cuda = _device_target(device, target, cpu, threads, load=_load)
         self.options = (target, cpu, features, int(opt_level), int(threads),
                         tuple(disable_passes))
         self._entries = {}
@@ -189,13 +274,15 @@ class StaticModel:
         path = os.path.join(cache_dir(), h + ".so")
         if not os.path.exists(path):
             obj, _header, _ws = _compile(ctx, name, *self.options)
-            _link_shared(obj, path, self.options[4])
+            _link_shared(obj, path, self.options[4], self.cuda)
             self.compiles += 1
         else:
             self.cache_hits += 1
         out_specs = [(o.shape, o.dtype) for o in outs]
         ws_size = _workspace_size(path, name)
-        entry = (_Loaded(path, name, sig, out_specs, ws_size, self.options[4]), single)
+        loaded = (_CudaLoaded(path, name, out_specs) if self.cuda else
+                  _Loaded(path, name, sig, out_specs, ws_size, self.options[4]))
+        entry = (loaded, single)
         self._entries[sig] = entry
         if self._dtypes is None:
             self._dtypes = [a.dtype for a in arrays]
@@ -264,10 +351,12 @@ class OnnxModel:
     name), numpy arrays out (a list, in graph-output order)."""
 
     def __init__(self, path, target="host", cpu="", features="", opt_level=3,
-                 input_shapes=None, constant_inputs=None, threads=1, disable_passes=()):
+                 input_shapes=None, constant_inputs=None, threads=1, disable_passes=(),
+                 device="cpu"):
         self.path = os.path.abspath(path)
         if not os.path.exists(self.path):
             raise FileNotFoundError(f"no such ONNX file: {path}")
+        target, cpu, cuda = _device_target(device, target, cpu, threads, load=True)
         h = hashlib.sha256()
         with open(self.path, "rb") as f:
             h.update(f.read())
@@ -294,11 +383,12 @@ class OnnxModel:
                     disabled_passes=list(disable_passes))
             except _dr1.CompileError as e:
                 raise CompileError(str(e)) from None
-            _link_shared(obj, so, int(threads))
+            _link_shared(obj, so, int(threads), cuda)
             self.compiled = True
         ws, self.inputs, self.outputs = _model_info(so, name)
-        self._loaded = _Loaded(so, name, None, [(s, d) for _, s, d in self.outputs], ws,
-                               int(threads))
+        out_specs = [(s, d) for _, s, d in self.outputs]
+        self._loaded = (_CudaLoaded(so, name, out_specs) if cuda else
+                        _Loaded(so, name, None, out_specs, ws, int(threads)))
 
     def __call__(self, *args, **kwargs):
         if kwargs:
@@ -322,16 +412,18 @@ class OnnxModel:
 
 
 def from_onnx(path, target="host", cpu="", features="", opt_level=3, input_shapes=None,
-              constant_inputs=None, threads=1, disable_passes=()):
+              constant_inputs=None, threads=1, disable_passes=(), device="cpu"):
     """Compiles an ONNX file with dr1 and returns a callable (numpy in and out).
 
     input_shapes: {name: shape} for inputs with symbolic dimensions.
     constant_inputs: {name: array} inputs to specialise on (compile-time values).
     threads: > 1 runs convolutions and matmuls on that many OpenMP threads.
     disable_passes: optional passes to skip (e.g. 'dr1-fold-batch-norm').
+    device: 'cpu', or 'cuda' to compile for the NVIDIA GPU of this machine
+        and run there (DeviceError if there is none).
     """
     return OnnxModel(path, target, cpu, features, opt_level, input_shapes, constant_inputs,
-                     threads, disable_passes)
+                     threads, disable_passes, device)
 
 
 class Artifact:
@@ -347,13 +439,19 @@ class Artifact:
 
 
 def optimize(model, method="static", example_inputs=None, target="host", output=None,
-             cpu="", features="", opt_level=3, name=None, threads=1, disable_passes=()):
+             cpu="", features="", opt_level=3, name=None, threads=1, disable_passes=(),
+             device="cpu"):
     """Returns `model` compiled to native code ('static') or unchanged ('dynamic').
 
     With `output='model.o'` (and `example_inputs`), writes an object file and
     its header for `target` (e.g. 'aarch64') instead of loading it.
     threads > 1 compiles for OpenMP threads (the object then needs -lomp).
+    device='cuda' compiles for NVIDIA GPUs: loaded, it runs on this
+    machine's GPU (DeviceError if there is none); with `output`, the object
+    holds PTX for `cpu` (default sm_80) and links against libdr1rt.
     """
+    if output is not None:
+        target, cpu, _ = _device_target(device, target, cpu, threads, load=False)
     if isinstance(model, (str, os.PathLike)):
         if method != "static":
             raise ValueError("ONNX files are compiled statically")
@@ -369,12 +467,13 @@ def optimize(model, method="static", example_inputs=None, target="host", output=
                 raise CompileError(str(e)) from None
             return _write_artifact(output, obj, header, ws)
         return from_onnx(model, target, cpu, features, opt_level, threads=threads,
-                         disable_passes=disable_passes)
+                         disable_passes=disable_passes, device=device)
     if method == "dynamic":
         return model
     if method != "static":
         raise ValueError(f"method must be 'static' or 'dynamic', got {method!r}")
-    static = StaticModel(model, target, cpu, features, opt_level, threads, disable_passes)
+    static = StaticModel(model, target, cpu, features, opt_level, threads, disable_passes,
+                         device, _load=output is None)
     if output is None:
         if example_inputs is not None:
             static(*example_inputs)
