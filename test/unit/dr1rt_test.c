@@ -66,6 +66,11 @@ int main(void) {
   CHECK(dr1rt_set_num_threads(2) == DR1RT_ERROR_UNSUPPORTED);
   model.abi_version = 99;
   CHECK(dr1rt_session_create(&model, &s) == DR1RT_ERROR_ABI_MISMATCH && !s);
+  /* Version 1 models (flags was reserved, 0) still run. */
+  model.abi_version = 1;
+  CHECK(dr1rt_session_create(&model, &s) == DR1RT_OK && s);
+  CHECK(dr1rt_session_run(s, in, out) == DR1RT_OK && y[1] == 4);
+  dr1rt_session_destroy(s);
   CHECK(strcmp(dr1rt_status_string(DR1RT_OK), "ok") == 0);
 
   /* A CUDA model: without a GPU, sessions fail with a reason, and the
