@@ -48,6 +48,7 @@ static struct {
   CUresult (*ModuleLoadData)(CUmodule *, const void *);
   CUresult (*ModuleUnload)(CUmodule);
   CUresult (*ModuleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*ModuleGetGlobal)(CUdeviceptr *, size_t *, CUmodule, const char *);
   CUresult (*LaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
                            unsigned, unsigned, unsigned, CUstream, void **,
                            void **);
@@ -130,6 +131,7 @@ static void init(void) {
   LOAD(ModuleLoadData, "cuModuleLoadData");
   LOAD(ModuleUnload, "cuModuleUnload");
   LOAD(ModuleGetFunction, "cuModuleGetFunction");
+  LOAD(ModuleGetGlobal, "cuModuleGetGlobal_v2");
   LOAD(LaunchKernel, "cuLaunchKernel");
   LOAD(StreamCreate, "cuStreamCreate");
   LOAD(StreamDestroy, "cuStreamDestroy_v2");
@@ -233,9 +235,69 @@ int dr1rt_cuda_copy_to_host(void *dst, const void *src, size_t bytes) {
                "cuMemcpyDtoH");
 }
 
-/*===- The entry points compiled models call ------------------------------===*/
+/*===- Weights of device modules
+ * -------------------------------------------===*/
+
+/* A model's weights stay in the host object; its PTX declares them. Each
+ * model's constructor registers the table for its PTX before the module is
+ * loaded (constructors run one at a time, at program start or dlopen). */
+typedef struct dr1rt_weight {
+  const char *name; /* the device global */
+  const void *data;
+  uint64_t bytes;
+} dr1rt_weight;
+
+enum { MAX_MODULES = 64 };
+static struct {
+  const void *ptx;
+  const dr1rt_weight *weights;
+  uint64_t count;
+} registry[MAX_MODULES];
+static int registered;
 
 #define DR1RT_MGPU __attribute__((visibility("default")))
+
+DR1RT_MGPU void dr1rt_cuda_register_weights(const void *ptx,
+                                            const dr1rt_weight *weights,
+                                            uint64_t count) {
+  if (registered == MAX_MODULES) {
+    set_error(load_error, sizeof load_error,
+              "more than %d CUDA models in one program", MAX_MODULES);
+    return;
+  }
+  registry[registered].ptx = ptx;
+  registry[registered].weights = weights;
+  registry[registered].count = count;
+  ++registered;
+}
+
+/* Copies the registered weights of `ptx` into the freshly loaded module. */
+static int upload_weights(const void *ptx, CUmodule m) {
+  for (int r = 0; r < registered; ++r) {
+    if (registry[r].ptx != ptx)
+      continue;
+    for (uint64_t i = 0; i < registry[r].count; ++i) {
+      const dr1rt_weight *w = &registry[r].weights[i];
+      CUdeviceptr p = 0;
+      size_t bytes = 0;
+      CUresult e = cu.ModuleGetGlobal(&p, &bytes, m, w->name);
+      if (e == CUDA_SUCCESS && bytes != w->bytes)
+        e = -1;
+      if (e == CUDA_SUCCESS)
+        e = cu.MemcpyHtoD(p, w->data, (size_t)w->bytes);
+      if (e != CUDA_SUCCESS) {
+        set_error(load_error, sizeof load_error,
+                  "cannot copy weight %s (%llu bytes) to the GPU: %s", w->name,
+                  (unsigned long long)w->bytes,
+                  e == -1 ? "size mismatch" : describe(e));
+        return 0;
+      }
+    }
+  }
+  return 1;
+}
+
+/*===- The entry points compiled models call ------------------------------===*/
 
 /* PTX (NUL-terminated), JIT-compiled by the driver for the GPU present. A
  * model's module is loaded from a constructor when the program starts:
@@ -254,6 +316,10 @@ DR1RT_MGPU void *mgpuModuleLoadJIT(void *data, int optLevel) {
     set_error(load_error, sizeof load_error,
               "the CUDA driver rejected the model's PTX: %s%s%.160s",
               describe(r), log[0] ? ": " : "", log);
+    return NULL;
+  }
+  if (!upload_weights(data, m)) {
+    cu.ModuleUnload(m);
     return NULL;
   }
   return m;

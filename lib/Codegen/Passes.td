@@ -434,6 +434,39 @@ def GPUDefineLibdevice : Pass<"dr1-gpu-define-libdevice", "gpu::GPUModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def GPUHostWeights : Pass<"dr1-gpu-host-weights", "ModuleOp"> {
+  let summary = "Keep weights in host memory; the device module declares them";
+  let description = [{
+    Initialized globals in a `gpu.module` become initialized PTX arrays:
+    about four bytes of PTX text per byte of weight for ptxas and the
+    driver's JIT to parse (a ResNet-50 would carry 400 MB of PTX). Each
+    constant global of a device module is instead cloned into the host
+    module as `<name>__host` (read-only data of the object), and the device
+    global made uninitialized, writable and public, so that libdr1rt can
+    find it by name (`cuModuleGetGlobal`) and copy the bytes in when it
+    loads the module. The pairs are listed in the module attribute
+    `dr1.gpu_weights` ({gpu.module name: [[device name, host symbol,
+    bytes], ...]}), from which the object emitter builds the table it
+    registers with libdr1rt.
+
+    Before:
+    ```mlir
+    gpu.module @k {
+      memref.global "private" constant @w : memref<2xf32> = dense<[1.0, 2.0]>
+    }
+    ```
+    After:
+    ```mlir
+    module attributes {dr1.gpu_weights = {k = [["w", @w__host, 8]]}} {
+      gpu.module @k {
+        memref.global @w : memref<2xf32> = uninitialized
+      }
+      memref.global "private" constant @w__host : memref<2xf32> = dense<[1.0, 2.0]>
+    }
+    ```
+  }];
+}
+
 def GPUMergeModules : Pass<"dr1-gpu-merge-modules", "ModuleOp"> {
   let summary = "Gather outlined kernels into one gpu.module";
   let description = [{

@@ -368,6 +368,9 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
   if (!llvmModule)
     return emitError(module.getLoc(), "translation to LLVM IR failed");
   addModelInfo(*llvmModule, sig);
+  if (auto weights = module->getAttrOfType<DictionaryAttr>("dr1.gpu_weights"))
+    if (!addGPUWeightTables(*llvmModule, weights, error))
+      return emitError(module.getLoc(), error);
   std::unique_ptr<llvm::TargetMachine> tm =
       createTargetMachine(*target, options.optLevel, error);
   if (!tm)

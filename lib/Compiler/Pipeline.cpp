@@ -140,7 +140,7 @@ void dr1::buildGPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
   addPipeline(pm, "convert-linalg-to-parallel-loops,"
                   "func.func(dr1-gpu-map-loops,convert-parallel-loops-to-gpu),"
                   "canonicalize,cse,gpu-kernel-outlining,dr1-gpu-merge-modules,"
-                  "canonicalize,cse,symbol-dce");
+                  "canonicalize,cse,symbol-dce,dr1-gpu-host-weights");
 }
 
 void dr1::buildGPULowerToLLVMPipeline(OpPassManager &pm,

@@ -6,6 +6,7 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 
 using namespace dr1;
 
@@ -234,4 +235,61 @@ void dr1::addModelInfo(llvm::Module &module, const ModelSignature &sig) {
   new llvm::GlobalVariable(module, infoTy, true,
                            llvm::GlobalValue::ExternalLinkage, info,
                            sig.name + "_info");
+}
+
+bool dr1::addGPUWeightTables(llvm::Module &module, mlir::DictionaryAttr weights,
+                             std::string &error) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *entryTy = llvm::StructType::get(ctx, {ptr, ptr, i64});
+  auto *registerTy = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
+                                             {ptr, ptr, i64}, false);
+  llvm::FunctionCallee registerFn =
+      module.getOrInsertFunction("dr1rt_cuda_register_weights", registerTy);
+  for (mlir::NamedAttribute entry : weights) {
+    std::string gpuModule = entry.getName().str();
+    // SelectObjectAttr's name for the embedded PTX of a gpu.binary.
+    llvm::GlobalVariable *binary = module.getNamedGlobal(gpuModule + "_binary");
+    if (!binary) {
+      error = "no embedded binary for device module " + gpuModule;
+      return false;
+    }
+    llvm::SmallVector<llvm::Constant *> rows;
+    for (mlir::Attribute a : llvm::cast<mlir::ArrayAttr>(entry.getValue())) {
+      auto row = llvm::cast<mlir::ArrayAttr>(a);
+      llvm::StringRef device = llvm::cast<mlir::StringAttr>(row[0]).getValue();
+      llvm::StringRef host =
+          llvm::cast<mlir::FlatSymbolRefAttr>(row[1]).getValue();
+      uint64_t bytes = llvm::cast<mlir::IntegerAttr>(row[2]).getInt();
+      llvm::GlobalVariable *data = module.getNamedGlobal(host);
+      if (!data) {
+        error = "no host copy '" + host.str() + "' of weight " + device.str();
+        return false;
+      }
+      auto *name = new llvm::GlobalVariable(
+          module,
+          llvm::ArrayType::get(llvm::Type::getInt8Ty(ctx), device.size() + 1),
+          true, llvm::GlobalValue::PrivateLinkage,
+          llvm::ConstantDataArray::getString(ctx, device),
+          gpuModule + ".weight_name");
+      rows.push_back(llvm::ConstantStruct::get(
+          entryTy, {name, data, llvm::ConstantInt::get(i64, bytes)}));
+    }
+    auto *tableTy = llvm::ArrayType::get(entryTy, rows.size());
+    auto *table = new llvm::GlobalVariable(
+        module, tableTy, true, llvm::GlobalValue::PrivateLinkage,
+        llvm::ConstantArray::get(tableTy, rows), gpuModule + ".weights");
+    auto *ctor = llvm::Function::Create(
+        llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), false),
+        llvm::GlobalValue::InternalLinkage, gpuModule + "_register_weights",
+        module);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", ctor));
+    b.CreateCall(registerFn,
+                 {binary, table, llvm::ConstantInt::get(i64, rows.size())});
+    b.CreateRetVoid();
+    // Before the module is loaded: MLIR's loader constructor runs at 123.
+    llvm::appendToGlobalCtors(module, ctor, 122);
+  }
+  return true;
 }

@@ -40,6 +40,14 @@ std::string emitHeader(const ModelSignature &sig);
 /// NAME_run(ptr inputs..., ptr outputs..., ptr workspace).
 void addModelInfo(llvm::Module &module, const ModelSignature &sig);
 
+/// For each device module listed in `weights` (dr1-gpu-host-weights'
+/// dr1.gpu_weights attribute), a table of {device global name, host bytes,
+/// size} and a constructor that registers it with libdr1rt
+/// (dr1rt_cuda_register_weights) before the module's PTX is loaded. Returns
+/// false, with `error` set, if a listed symbol is missing.
+bool addGPUWeightTables(llvm::Module &module, mlir::DictionaryAttr weights,
+                        std::string &error);
+
 } // namespace dr1
 
 #endif // DR1_TARGET_MODELABI_H
