@@ -34,7 +34,10 @@ enum {
   CU_JIT_OPTIMIZATION_LEVEL = 7
 };
 enum { CU_POINTER_ATTRIBUTE_MEMORY_TYPE = 2, CU_MEMORYTYPE_DEVICE = 2 };
-enum { CU_STREAM_NON_BLOCKING = 1, CU_EVENT_DISABLE_TIMING = 2 };
+/* Blocking streams: a model's kernels are ordered after the session's
+ * copies, which run on the legacy default stream (a copy from pageable
+ * memory may return before its DMA has landed). */
+enum { CU_STREAM_DEFAULT = 0, CU_EVENT_DISABLE_TIMING = 2 };
 
 static struct {
   CUresult (*Init)(unsigned);
@@ -377,7 +380,7 @@ DR1RT_MGPU void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
 DR1RT_MGPU void *mgpuStreamCreate(void) {
   CUstream s = NULL;
   if (ready())
-    check(cu.StreamCreate(&s, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+    check(cu.StreamCreate(&s, CU_STREAM_DEFAULT), "cuStreamCreate");
   return s;
 }
 
