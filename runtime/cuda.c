@@ -177,7 +177,7 @@ static void init(void) {
   context = ctx;
 }
 
-int dr1rt_cuda_device_sm(void) {
+int dr1rti_cuda_device_sm(void) {
   pthread_once(&init_once, init);
   return context ? device_sm : 0;
 }
@@ -192,20 +192,20 @@ static int ready(void) {
   return check(cu.CtxSetCurrent(context), "cuCtxSetCurrent");
 }
 
-const char *dr1rt_cuda_init_error(void) {
+const char *dr1rti_cuda_init_error(void) {
   pthread_once(&init_once, init);
   if (!context)
     return init_error;
   return load_error[0] ? load_error : NULL;
 }
 
-const char *dr1rt_cuda_run_error(void) {
+const char *dr1rti_cuda_run_error(void) {
   return run_error[0] ? run_error : NULL;
 }
 
-void dr1rt_cuda_clear_run_error(void) { run_error[0] = 0; }
+void dr1rti_cuda_clear_run_error(void) { run_error[0] = 0; }
 
-int dr1rt_cuda_is_device_pointer(const void *p) {
+int dr1rti_cuda_is_device_pointer(const void *p) {
   if (!ready() || !p)
     return 0;
   unsigned int type = 0;
@@ -214,25 +214,25 @@ int dr1rt_cuda_is_device_pointer(const void *p) {
   return r == CUDA_SUCCESS && type == CU_MEMORYTYPE_DEVICE;
 }
 
-void *dr1rt_cuda_alloc(size_t bytes) {
+void *dr1rti_cuda_alloc(size_t bytes) {
   CUdeviceptr p = 0;
   if (!ready() || !check(cu.MemAlloc(&p, bytes ? bytes : 1), "cuMemAlloc"))
     return NULL;
   return (void *)(uintptr_t)p;
 }
 
-void dr1rt_cuda_free(void *p) {
+void dr1rti_cuda_free(void *p) {
   if (p && ready())
     cu.MemFree((CUdeviceptr)(uintptr_t)p);
 }
 
-int dr1rt_cuda_copy_to_device(void *dst, const void *src, size_t bytes) {
+int dr1rti_cuda_copy_to_device(void *dst, const void *src, size_t bytes) {
   return ready() &&
          check(cu.MemcpyHtoD((CUdeviceptr)(uintptr_t)dst, src, bytes),
                "cuMemcpyHtoD");
 }
 
-int dr1rt_cuda_copy_to_host(void *dst, const void *src, size_t bytes) {
+int dr1rti_cuda_copy_to_host(void *dst, const void *src, size_t bytes) {
   return ready() &&
          check(cu.MemcpyDtoH(dst, (CUdeviceptr)(uintptr_t)src, bytes),
                "cuMemcpyDtoH");

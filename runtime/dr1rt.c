@@ -29,7 +29,7 @@ static dr1rt_status fail(dr1rt_status status, const char *message) {
 const char *dr1rt_last_error(void) { return last_error; }
 
 int dr1rt_cuda_available(void) {
-  const char *why = dr1rt_cuda_init_error();
+  const char *why = dr1rti_cuda_init_error();
   if (why) {
     fail(DR1RT_ERROR_DEVICE, why);
     return 0;
@@ -37,7 +37,39 @@ int dr1rt_cuda_available(void) {
   return 1;
 }
 
-int dr1rt_cuda_sm(void) { return dr1rt_cuda_device_sm(); }
+int dr1rt_cuda_sm(void) { return dr1rti_cuda_device_sm(); }
+
+void *dr1rt_cuda_alloc(size_t bytes) {
+  if (!dr1rt_cuda_available())
+    return NULL;
+  dr1rti_cuda_clear_run_error();
+  void *p = dr1rti_cuda_alloc(bytes);
+  if (!p)
+    fail(DR1RT_ERROR_DEVICE, dr1rti_cuda_run_error());
+  return p;
+}
+
+void dr1rt_cuda_free(void *device_ptr) { dr1rti_cuda_free(device_ptr); }
+
+dr1rt_status dr1rt_cuda_copy_to_device(void *device_dst, const void *host_src,
+                                       size_t bytes) {
+  if (!dr1rt_cuda_available())
+    return DR1RT_ERROR_DEVICE;
+  dr1rti_cuda_clear_run_error();
+  if (!dr1rti_cuda_copy_to_device(device_dst, host_src, bytes))
+    return fail(DR1RT_ERROR_DEVICE, dr1rti_cuda_run_error());
+  return DR1RT_OK;
+}
+
+dr1rt_status dr1rt_cuda_copy_to_host(void *host_dst, const void *device_src,
+                                     size_t bytes) {
+  if (!dr1rt_cuda_available())
+    return DR1RT_ERROR_DEVICE;
+  dr1rti_cuda_clear_run_error();
+  if (!dr1rti_cuda_copy_to_host(host_dst, device_src, bytes))
+    return fail(DR1RT_ERROR_DEVICE, dr1rti_cuda_run_error());
+  return DR1RT_OK;
+}
 
 static int is_cuda(const dr1_model_info *model) {
   return model->abi_version >= 2 && (model->flags & DR1_MODEL_CUDA);
@@ -86,33 +118,33 @@ void dr1rt_workspace_free(void *workspace) { free(workspace); }
 static void free_device_buffers(dr1rt_session *s) {
   const dr1_model_info *m = s->model;
   for (int i = 0; s->device_inputs && i < m->num_inputs; ++i)
-    dr1rt_cuda_free(s->device_inputs[i]);
+    dr1rti_cuda_free(s->device_inputs[i]);
   for (int i = 0; s->device_outputs && i < m->num_outputs; ++i)
-    dr1rt_cuda_free(s->device_outputs[i]);
-  dr1rt_cuda_free(s->workspace);
+    dr1rti_cuda_free(s->device_outputs[i]);
+  dr1rti_cuda_free(s->workspace);
   free(s->device_inputs);
   free(s->device_outputs);
 }
 
 static dr1rt_status create_cuda(dr1rt_session *s) {
   const dr1_model_info *m = s->model;
-  const char *why = dr1rt_cuda_init_error();
+  const char *why = dr1rti_cuda_init_error();
   if (why)
     return fail(DR1RT_ERROR_DEVICE, why);
-  dr1rt_cuda_clear_run_error();
+  dr1rti_cuda_clear_run_error();
   s->device_inputs = (void **)calloc(m->num_inputs + 1, sizeof(void *));
   s->device_outputs = (void **)calloc(m->num_outputs + 1, sizeof(void *));
   if (!s->device_inputs || !s->device_outputs)
     return fail(DR1RT_ERROR_OUT_OF_MEMORY, "out of host memory");
-  int ok = (s->workspace = dr1rt_cuda_alloc(m->workspace_size)) != NULL;
+  int ok = (s->workspace = dr1rti_cuda_alloc(m->workspace_size)) != NULL;
   for (int i = 0; ok && i < m->num_inputs; ++i)
-    ok = (s->device_inputs[i] = dr1rt_cuda_alloc(m->inputs[i].size_bytes)) !=
+    ok = (s->device_inputs[i] = dr1rti_cuda_alloc(m->inputs[i].size_bytes)) !=
          NULL;
   for (int i = 0; ok && i < m->num_outputs; ++i)
-    ok = (s->device_outputs[i] = dr1rt_cuda_alloc(m->outputs[i].size_bytes)) !=
+    ok = (s->device_outputs[i] = dr1rti_cuda_alloc(m->outputs[i].size_bytes)) !=
          NULL;
   if (!ok)
-    return fail(DR1RT_ERROR_DEVICE, dr1rt_cuda_run_error());
+    return fail(DR1RT_ERROR_DEVICE, dr1rti_cuda_run_error());
   return DR1RT_OK;
 }
 
@@ -152,25 +184,25 @@ static dr1rt_status run_cuda(dr1rt_session *s, const void *const *inputs,
   const dr1_model_info *m = s->model;
   const void *in[MAX_TENSORS];
   void *out[MAX_TENSORS];
-  dr1rt_cuda_clear_run_error();
+  dr1rti_cuda_clear_run_error();
   for (int i = 0; i < m->num_inputs; ++i) {
     in[i] = inputs[i];
-    if (!dr1rt_cuda_is_device_pointer(inputs[i])) {
-      if (!dr1rt_cuda_copy_to_device(s->device_inputs[i], inputs[i],
+    if (!dr1rti_cuda_is_device_pointer(inputs[i])) {
+      if (!dr1rti_cuda_copy_to_device(s->device_inputs[i], inputs[i],
                                      m->inputs[i].size_bytes))
-        return fail(DR1RT_ERROR_DEVICE, dr1rt_cuda_run_error());
+        return fail(DR1RT_ERROR_DEVICE, dr1rti_cuda_run_error());
       in[i] = s->device_inputs[i];
     }
   }
   for (int i = 0; i < m->num_outputs; ++i)
-    out[i] = dr1rt_cuda_is_device_pointer(outputs[i]) ? outputs[i]
+    out[i] = dr1rti_cuda_is_device_pointer(outputs[i]) ? outputs[i]
                                                       : s->device_outputs[i];
   m->run(in, out, s->workspace);
-  for (int i = 0; i < m->num_outputs && !dr1rt_cuda_run_error(); ++i)
+  for (int i = 0; i < m->num_outputs && !dr1rti_cuda_run_error(); ++i)
     if (out[i] != outputs[i])
-      dr1rt_cuda_copy_to_host(outputs[i], out[i], m->outputs[i].size_bytes);
-  if (dr1rt_cuda_run_error())
-    return fail(DR1RT_ERROR_DEVICE, dr1rt_cuda_run_error());
+      dr1rti_cuda_copy_to_host(outputs[i], out[i], m->outputs[i].size_bytes);
+  if (dr1rti_cuda_run_error())
+    return fail(DR1RT_ERROR_DEVICE, dr1rti_cuda_run_error());
   return DR1RT_OK;
 }
 

@@ -61,6 +61,18 @@ DR1RT_API int dr1rt_cuda_available(void);
  * H100/H200: compile with -mcpu=sm_90); 0 without a device. */
 DR1RT_API int dr1rt_cuda_sm(void);
 
+/* CUDA device memory, for callers that run a CUDA model's NAME_run with
+ * device pointers themselves (no CUDA runtime needed): NULL or an error
+ * status, with the reason in dr1rt_last_error(), on failure. */
+DR1RT_API void *dr1rt_cuda_alloc(size_t bytes);
+DR1RT_API void dr1rt_cuda_free(void *device_ptr);
+DR1RT_API dr1rt_status dr1rt_cuda_copy_to_device(void *device_dst,
+                                                 const void *host_src,
+                                                 size_t bytes);
+DR1RT_API dr1rt_status dr1rt_cuda_copy_to_host(void *host_dst,
+                                               const void *device_src,
+                                               size_t bytes);
+
 /* Aligned workspace memory (free with dr1rt_workspace_free). */
 DR1RT_API void *dr1rt_workspace_alloc(const dr1_model_info *model);
 DR1RT_API void dr1rt_workspace_free(void *workspace);

@@ -86,6 +86,9 @@ int main(void) {
     CHECK(mgpuModuleGetFunction(NULL, "k") == NULL);
     mgpuLaunchKernel(NULL, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL, 0);
     CHECK(mgpuStreamCreate() == NULL);
+    CHECK(dr1rt_cuda_alloc(16) == NULL);
+    CHECK(dr1rt_cuda_copy_to_device(NULL, x, 16) == DR1RT_ERROR_DEVICE);
+    CHECK(strstr(dr1rt_last_error(), "CUDA") != NULL);
     printf("dr1rt-test: no GPU: %s\n", dr1rt_last_error());
   } else {
     CHECK(dr1rt_session_create(&model, &s) == DR1RT_OK && s);
