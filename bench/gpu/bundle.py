@@ -22,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
 from models import MODELS  # noqa: E402
 
-RUNTIME = [os.path.join(ROOT, "runtime", f) for f in ("dr1rt.c", "cuda.c")]
+RUNTIME = [os.path.join(ROOT, "runtime", f) for f in ("dr1rt.c", "cuda.c", "profile.c")]
 
 
 def run(cmd):

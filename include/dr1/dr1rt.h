@@ -20,6 +20,8 @@
 
 #include "dr1/model_abi.h"
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -96,6 +98,15 @@ DR1RT_API void dr1rt_session_destroy(dr1rt_session *session);
  * program links libomp; DR1RT_ERROR_UNSUPPORTED when it does not (serial
  * models need no OpenMP). */
 DR1RT_API dr1rt_status dr1rt_set_num_threads(int threads);
+
+/* The profiler that models compiled with dr1c --profile call: each
+ * top-level piece of work is timed and its total kept per source label
+ * (ONNX node names). The table is printed to stderr at exit unless
+ * DR1_PROFILE=0; report/reset print or clear it on demand. */
+DR1RT_API int64_t dr1rt_profile_now(void);
+DR1RT_API void dr1rt_profile_record(const char *label, int64_t start_ns);
+DR1RT_API void dr1rt_profile_report(FILE *out);
+DR1RT_API void dr1rt_profile_reset(void);
 
 #ifdef __cplusplus
 }

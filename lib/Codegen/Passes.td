@@ -406,6 +406,34 @@ def GPUMapLoops : Pass<"dr1-gpu-map-loops", "func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def ProfileOps : Pass<"dr1-profile-ops", "ModuleOp"> {
+  let summary = "Time each top-level piece of work of the entry point (dr1c --profile)";
+  let description = [{
+    A compiled model is one function with every layer inlined, so a sampling
+    profiler cannot say which layer its time goes to. This pass brackets
+    each top-level piece of work of every public function (a loop nest, a
+    structured op, a copy, a run of vector code; views and constants are
+    not work) with `dr1rt_profile_now()` and
+    `dr1rt_profile_record(label, start)`, which libdr1rt accumulates per
+    label and prints at exit. Labels name the locations the work came from:
+    ONNX node names (up to three, fused ops joined), else `file:line`.
+    Consecutive work with the same label is one timed region.
+
+    Before:
+    ```mlir
+    scf.for %i = ... { ... }   // loc("conv1")
+    ```
+    After:
+    ```mlir
+    %t = func.call @dr1rt_profile_now() : () -> i64
+    scf.for %i = ... { ... }
+    %l = llvm.mlir.addressof @__dr1_profile_0 : !llvm.ptr   // "conv1"
+    func.call @dr1rt_profile_record(%l, %t) : (!llvm.ptr, i64) -> ()
+    ```
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
+}
+
 def GPUDefineLibdevice : Pass<"dr1-gpu-define-libdevice", "gpu::GPUModuleOp"> {
   let summary = "Define the libdevice functions kernels call, with LLVM intrinsics";
   let description = [{

@@ -267,6 +267,10 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return emitError(UnknownLoc::get(ctx),
                      "--sanitize=address applies to CPU targets, not ")
            << options.target;
+  if (target->isGPU() && options.profile)
+    return emitError(UnknownLoc::get(ctx),
+                     "--profile applies to CPU targets, not ")
+           << options.target;
   if (options.emulateGPU && target->isGPU())
     return emitError(UnknownLoc::get(ctx),
                      "--gpu-emulate runs the GPU strategy on a CPU target, "
@@ -347,7 +351,7 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
         if (target->isGPU())
           buildGPULowerToLLVMPipeline(pm, *target);
         else
-          buildLowerToLLVMPipeline(pm, *target);
+          buildLowerToLLVMPipeline(pm, *target, options.profile);
       })))
     return failure();
   if (target->isGPU())

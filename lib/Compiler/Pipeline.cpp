@@ -166,8 +166,10 @@ void dr1::buildGPULowerToLLVMPipeline(OpPassManager &pm,
                   "gpu-to-llvm,reconcile-unrealized-casts,canonicalize,cse");
 }
 
-void dr1::buildLowerToLLVMPipeline(OpPassManager &pm,
-                                   const TargetInfo &target) {
+void dr1::buildLowerToLLVMPipeline(OpPassManager &pm, const TargetInfo &target,
+                                   bool profile) {
+  if (profile)
+    pm.addPass(mlir::dr1::createProfileOps());
   addPipeline(pm, "convert-linalg-to-loops");
   pm.addPass(mlir::dr1::createExpandMath());
   // Parallel loops become OpenMP worksharing loops (libomp's __kmpc_* entry

@@ -21,8 +21,9 @@ void buildLinalgPipeline(mlir::OpPassManager &pm,
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target,
                              llvm::ArrayRef<std::string> disabled = {});
 /// Buffers, loops and vectors to the LLVM dialect (bare-pointer ABI).
-void buildLowerToLLVMPipeline(mlir::OpPassManager &pm,
-                              const TargetInfo &target);
+/// With `profile`, top-level work is timed through libdr1rt (dr1c --profile).
+void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const TargetInfo &target,
+                              bool profile = false);
 
 /// GPU targets: bufferization and workspace planning as for CPUs, then
 /// every loop nest over buffers mapped to a kernel (gpu.launch_func into

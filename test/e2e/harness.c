@@ -76,8 +76,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   /* Twice: the second run must not depend on what the first left in the
-   * workspace or the outputs. */
-  for (int run = 0; run < 2; ++run) {
+   * workspace or the outputs. DR1_HARNESS_RUNS=N runs N times (profiling). */
+  int runs = getenv("DR1_HARNESS_RUNS") ? atoi(getenv("DR1_HARNESS_RUNS")) : 2;
+  for (int run = 0; run < (runs > 0 ? runs : 2); ++run) {
     st = dr1rt_session_run(s, inputs, outputs);
     if (st != DR1RT_OK) {
       fprintf(stderr, "harness: run %d: %s: %s\n", run, dr1rt_status_string(st),

@@ -103,7 +103,7 @@ def main():
     run([cc, "-std=c11", "-O2", "-Wall", "-Werror", f"-DMODEL={name}",
          f'-DMODEL_HEADER="{name}.h"', "-I", args.workdir, "-I",
          os.path.join(ROOT, "include"), os.path.join(HERE, "harness.c"),
-         os.path.join(ROOT, "runtime", "dr1rt.c"), os.path.join(ROOT, "runtime", "cuda.c"),
+         os.path.join(ROOT, "runtime", "dr1rt.c"), os.path.join(ROOT, "runtime", "cuda.c"), os.path.join(ROOT, "runtime", "profile.c"),
          w(f"{name}.o"), "-o", exe] + extra)
 
     in_files, out_files = [], []

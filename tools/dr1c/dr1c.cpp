@@ -83,6 +83,12 @@ static cl::opt<std::string>
                        "or @forward / @main)"),
               cl::cat(dr1Category));
 
+static cl::opt<bool>
+    profile("profile",
+            cl::desc("Time each layer's code at run time (CPU targets; link "
+                     "with libdr1rt, which prints a table per ONNX node or "
+                     "source line at exit)"),
+            cl::cat(dr1Category));
 static cl::opt<bool> gpuEmulate(
     "gpu-emulate",
     cl::desc("Testing aid: compile for the CPU target with the GPU strategy, "
@@ -208,6 +214,7 @@ int main(int argc, char **argv) {
     fatal("--num-threads must be at least 1");
   options.threads = numThreads;
   options.emulateGPU = gpuEmulate;
+  options.profile = profile;
   if (optLevel > 3)
     fatal("unknown optimization level -O" + Twine(optLevel) +
           " (expected 0-3)");

@@ -65,6 +65,10 @@ struct CompileOptions {
   /// outputs and workspace, and of the model's stack scratch, are reported
   /// at run time. The object must be linked with -fsanitize=address.
   bool sanitizeAddress = false;
+  /// Time every top-level piece of work of the model (a layer's loop nest,
+  /// a copy) through libdr1rt's profiler, which prints a table per source
+  /// location (ONNX node) at exit. The object must be linked with libdr1rt.
+  bool profile = false;
   /// Testing aid for GPU code generation without a GPU: a CPU target runs
   /// the GPU strategy (loop nests tiled and mapped to blocks and threads,
   /// serial accesses wrapped, weights sunk) with the mapped loops executed
