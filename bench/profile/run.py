@@ -63,6 +63,19 @@ def main():
         env = dict(os.environ, DR1_HARNESS_RUNS=str(args.runs), OMP_NUM_THREADS=str(args.threads))
         r = run([exe] + files + outs, env=env)
         sys.stdout.write(r.stderr)
+        # ONNX labels carry op types: totals per the first (fused regions
+        # are named after the op they grew from first), per run.
+        by_type, total = {}, 0.0
+        for line in r.stderr.splitlines()[2:]:
+            m = re.match(r"\s*[\d.]+% +([\d.]+) +\d+ +[\d.]+  (.*)$", line)
+            t = m and re.search(r"\((\w+)\)", m.group(2))
+            if t:
+                by_type[t.group(1)] = by_type.get(t.group(1), 0.0) + float(m.group(1))
+                total += float(m.group(1))
+        if by_type:
+            print(f"\nby ONNX op type (ms per run, {args.runs} runs):")
+            for t, ms in sorted(by_type.items(), key=lambda kv: -kv[1]):
+                print(f"  {t:24s} {ms / args.runs:9.3f}  {100 * ms / total:5.1f}%")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,21 @@ inline void commitFusion(RewriterBase &rewriter,
     rewriter.replaceAllUsesWith(original, replacement);
   if (fused.loops.empty())
     return;
+  // The loop nest is every fused op's code: each loop carries all their
+  // locations (the product's first), which dr1c --profile labels it with
+  // (an outer loop of one iteration folds away later).
+  SmallVector<Location> locs;
+  for (Operation *op : fused.tiledAndFusedOps)
+    if (!isa<linalg::GenericOp>(op))
+      locs.push_back(op->getLoc());
+  for (Operation *op : fused.tiledAndFusedOps)
+    if (isa<linalg::GenericOp>(op))
+      locs.push_back(op->getLoc());
+  for (LoopLikeOpInterface loop : fused.loops) {
+    SmallVector<Location> all(locs);
+    all.push_back(loop->getLoc());
+    loop->setLoc(FusedLoc::get(loop->getContext(), all));
+  }
   SmallVector<Operation *> dead;
   fused.loops.front()->walk<WalkOrder::PostOrder>([&](Operation *op) {
     if (isa<tensor::ExtractSliceOp>(op) && op->use_empty())

@@ -32,7 +32,14 @@ namespace {
 void collectNames(Location loc, llvm::SetVector<StringRef> &names,
                   std::string &fileLine) {
   if (auto n = dyn_cast<NameLoc>(loc)) {
-    names.insert(n.getName().getValue());
+    // The ONNX importer nests the op type under the node name.
+    if (auto type = dyn_cast<NameLoc>(n.getChildLoc()))
+      names.insert(
+          StringAttr::get(loc.getContext(), n.getName().getValue() + " (" +
+                                                type.getName().getValue() + ")")
+              .getValue());
+    else
+      names.insert(n.getName().getValue());
     return;
   }
   if (auto f = dyn_cast<FusedLoc>(loc)) {

@@ -125,10 +125,14 @@ Importer::Importer(MLIRContext &ctx, const std::string &path,
   dir = llvm::sys::path::parent_path(path).str();
 }
 
+/// The node's name around its op type around the file: what dr1c --profile
+/// labels a layer's time with ("conv1 (Conv)").
 Location Importer::loc(const Node &n) {
   Location file = FileLineColLoc::get(&ctx, path, 0, 0);
-  std::string name = n.name().empty() ? n.op_type() : n.name();
-  return NameLoc::get(b.getStringAttr(name), file);
+  Location type = NameLoc::get(b.getStringAttr(n.op_type()), file);
+  if (n.name().empty() || n.name() == n.op_type())
+    return type;
+  return NameLoc::get(b.getStringAttr(n.name()), type);
 }
 
 LogicalResult Importer::error(const Node &n, const Twine &msg) {

@@ -68,7 +68,7 @@ struct DiagnosticCollector {
             std::string loc;
             llvm::raw_string_ostream os(loc);
             Location l = d.getLocation();
-            if (auto nl = dyn_cast<NameLoc>(l))
+            while (auto nl = dyn_cast<NameLoc>(l))
               l = nl.getChildLoc();
             if (auto fl = dyn_cast<FileLineColLoc>(l))
               os << fl.getFilename().str()
