@@ -151,6 +151,11 @@ def conv_shapes(rng):
     outs.append(g.conv2d(z, g.const(_w(rng, 16, 1, 3, 3)), padding=(1, 1, 1, 1),
                          strides=(2, 2), groups=16))
     outs.append(g.conv2d(z, g.const(_w(rng, 8, 16, 3, 3)), padding=(1, 9, 1, 9)))
+    # Grouped 1x1 (ShuffleNet): one matmul per group on channel slices, odd
+    # group widths, a bias, batch 2.
+    outs.append(g.conv2d(y, g.const(_w(rng, 36, 12, 1, 1)), g.const(_w(rng, 36, scale=0.1)),
+                         groups=4))
+    outs.append(g.relu(g.conv2d(z, g.const(_w(rng, 34, 8, 1, 1)), groups=2)))
     outs.append(g.max_pool2d(y, (3, 3), (2, 2), (1, 1, 1, 1), ceil_mode=True))
     outs.append(g.avg_pool2d(y, (3, 3), (2, 2), (0, 0, 1, 1), count_include_pad=True,
                              ceil_mode=True))

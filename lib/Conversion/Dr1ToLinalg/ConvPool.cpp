@@ -75,11 +75,46 @@ struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
     Value init = filledTensor(rewriter, loc, outShape,
                               scalarConstant(rewriter, loc, elt, 0));
     Value y;
-    bool pointwise =
-        g == 1 && kh == 1 && kw == 1 && llvm::all_equal(op.getStrides()) &&
+    bool unitWindow =
+        kh == 1 && kw == 1 && llvm::all_equal(op.getStrides()) &&
         op.getStrides()[0] == 1 &&
         llvm::all_of(op.getPadding(), [](int64_t p) { return p == 0; });
-    if (pointwise) {
+    bool pointwise = g == 1 && unitWindow;
+    if (unitWindow && g > 1 && g <= kMaxUnrolledGroups && g != c) {
+      // Grouped 1x1 (ShuffleNet): one matmul per group on the group's
+      // channel slice, viewed as [N*H*W, C/G] with a row stride of C (no
+      // copy), written into its slice of the output. The direct strategy
+      // would run such slices (channel counts like 34) as scalar code.
+      int64_t cg = c / g, fg = f / g, rows = n * oh * ow;
+      Value a = reshapeValue(rewriter, loc, x, {rows, c});
+      Value w = reshapeValue(rewriter, loc, op.getWeight(), {f, cg});
+      w = transposeValue(rewriter, loc, w, {1, 0});
+      auto one = rewriter.getIndexAttr(1), zero = rewriter.getIndexAttr(0);
+      auto idx = [&](int64_t v) -> OpFoldResult {
+        return rewriter.getIndexAttr(v);
+      };
+      SmallVector<OpFoldResult> unit2(2, one);
+      Value out = filledTensor(rewriter, loc, {rows, f},
+                               scalarConstant(rewriter, loc, elt, 0));
+      for (int64_t gi = 0; gi < g; ++gi) {
+        Value as = tensor::ExtractSliceOp::create(
+            rewriter, loc, a, SmallVector<OpFoldResult>{zero, idx(gi * cg)},
+            SmallVector<OpFoldResult>{idx(rows), idx(cg)}, unit2);
+        Value ws = tensor::ExtractSliceOp::create(
+            rewriter, loc, w, SmallVector<OpFoldResult>{zero, idx(gi * fg)},
+            SmallVector<OpFoldResult>{idx(cg), idx(fg)}, unit2);
+        Value acc = filledTensor(rewriter, loc, {rows, fg},
+                                 scalarConstant(rewriter, loc, elt, 0));
+        Value part =
+            linalg::MatmulOp::create(rewriter, loc, ValueRange{as, ws}, acc)
+                .getResult(0);
+        out = tensor::InsertSliceOp::create(
+            rewriter, loc, part, out,
+            SmallVector<OpFoldResult>{zero, idx(gi * fg)},
+            SmallVector<OpFoldResult>{idx(rows), idx(fg)}, unit2);
+      }
+      y = reshapeValue(rewriter, loc, out, outShape);
+    } else if (pointwise) {
       // A 1x1 convolution is a matmul on the [N*H*W, C] view of the NHWC
       // input: it gets the packed GEMM strategy instead of the direct one.
       Value a = reshapeValue(rewriter, loc, x, {n * oh * ow, c});
