@@ -120,9 +120,11 @@ struct GPUMapLoopsPass : mlir::dr1::impl::GPUMapLoopsBase<GPUMapLoopsPass> {
                       "the GPU target");
         return signalPassFailure();
       }
+      // Innermost first (post-order): serializing a loop clones its body,
+      // so loops nested in it must already be serial.
       SmallVector<scf::ParallelOp> nested;
       par.getBody()->walk([&](scf::ParallelOp p) { nested.push_back(p); });
-      for (scf::ParallelOp p : llvm::reverse(nested))
+      for (scf::ParallelOp p : nested)
         serializeNested(p);
       sinkWeights(par);
       if (failed(mapLoop(par)))

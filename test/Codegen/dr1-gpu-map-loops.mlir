@@ -81,6 +81,34 @@ func.func @nested(%a: memref<8x4x16xf32>, %out: memref<8x16xf32>) {
 
 // -----
 
+// Parallel loops nested two deep inside a mapped nest: both run in order.
+// CHECK-LABEL: func.func @nested_twice
+func.func @nested_twice(%a: memref<4x4x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %z = arith.constant 0.0 : f32
+  // CHECK: scf.parallel
+  // CHECK:   scf.parallel
+  // CHECK:     scf.for
+  // CHECK-NEXT:  scf.for
+  // CHECK-NOT:   scf.parallel
+  // CHECK:         memref.store
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    scf.parallel (%j) = (%c0) to (%c4) step (%c1) {
+      scf.parallel (%k) = (%c0) to (%c4) step (%c1) {
+        memref.store %z, %a[%i, %j, %k] : memref<4x4x4xf32>
+        scf.reduce
+      }
+      scf.reduce
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
 // Accesses outside any parallel loop (a 1x1 product whose loops folded
 // away, a reduction to a scalar) become one kernel of one thread, with the
 // arithmetic between them.
