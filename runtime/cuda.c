@@ -238,8 +238,7 @@ int dr1rti_cuda_copy_to_host(void *dst, const void *src, size_t bytes) {
                "cuMemcpyDtoH");
 }
 
-/*===- Weights of device modules
- * -------------------------------------------===*/
+/*===- Weights of device modules ------------------------------------------===*/
 
 /* A model's weights stay in the host object; its PTX declares them. Each
  * model's constructor registers the table for its PTX before the module is
