@@ -3,7 +3,9 @@
 dr1 MLIR model with dr1c --profile (each top-level loop nest or copy timed,
 labelled with its ONNX node names), links it with the e2e harness and
 libdr1rt, runs it on random inputs and prints libdr1rt's table (total time
-per source, largest first).
+per source, largest first), the time per ONNX op type and, where ONNX's
+shape inference knows the shapes, the slowest Conv/Gemm/MatMul nodes with
+their GFLOP/s.
 
     python3 bench/profile/run.py model.onnx [--runs 20] [--threads 1] [-- dr1c options]
 """
@@ -26,6 +28,38 @@ def run(cmd, **kw):
     if r.returncode:
         sys.exit(f"FAILED: {' '.join(cmd)}\n{r.stdout}{r.stderr}")
     return r
+
+
+def onnx_work(path):
+    """{node name: (multiply-adds, description)} for the Conv, Gemm and
+    MatMul nodes of an ONNX model, from its inferred shapes."""
+    import onnx
+    from onnx import shape_inference
+    m = shape_inference.infer_shapes(onnx.load(path), data_prop=True)
+    g = m.graph
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+              for v in list(g.value_info) + list(g.input) + list(g.output)}
+    shapes.update({i.name: list(i.dims) for i in g.initializer})
+    work = {}
+    for n in g.node:
+        if not n.name:
+            continue
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}
+        out = shapes.get(n.output[0])
+        if n.op_type == "Conv" and out and n.input[1] in shapes:
+            f, cg, kh, kw = shapes[n.input[1]]
+            macs = out[0] * out[2] * out[3] * f * cg * kh * kw
+            cin = shapes.get(n.input[0], [0, 0, 0, 0])
+            desc = (f"{cin[1]}x{cin[2]}x{cin[3]} -> {f}, {kh}x{kw}/"
+                    f"{attrs.get('strides', [1])[0]}, g{attrs.get('group', 1)}")
+            work[n.name] = (macs, desc)
+        elif n.op_type in ("Gemm", "MatMul") and out:
+            a = shapes.get(n.input[0])
+            if a:
+                k = a[-1] if not attrs.get("transA") else a[-2]
+                macs = int(np.prod(out)) * k
+                work[n.name] = (macs, f"{'x'.join(map(str, out))}, K {k}")
+    return work
 
 
 def main():
@@ -76,6 +110,25 @@ def main():
             print(f"\nby ONNX op type (ms per run, {args.runs} runs):")
             for t, ms in sorted(by_type.items(), key=lambda kv: -kv[1]):
                 print(f"  {t:24s} {ms / args.runs:9.3f}  {100 * ms / total:5.1f}%")
+        if args.model.endswith(".onnx"):
+            # Time per product node (regions named first after it) against
+            # its multiply-adds: the slow shapes stand out.
+            work = onnx_work(args.model)
+            per_node = {}
+            for line in r.stderr.splitlines()[2:]:
+                m = re.match(r"\s*[\d.]+% +([\d.]+) +\d+ +[\d.]+  ([^ ,]+)", line)
+                if m and m.group(2) in work:
+                    per_node[m.group(2)] = per_node.get(m.group(2), 0.0) + float(m.group(1))
+            rows = sorted(per_node.items(), key=lambda kv: -kv[1])[:15]
+            if not rows:
+                print("\n(ONNX shape inference gave no product shapes for this model: "
+                      "no GFLOP/s per node)")
+            if rows:
+                print(f"\nslowest products (ms per run, GFLOP/s):")
+                for name, ms in rows:
+                    macs, desc = work[name]
+                    ms_run = ms / args.runs
+                    print(f"  {name:20s} {ms_run:9.3f} {2 * macs / ms_run / 1e6:8.1f}  {desc}")
 
 
 if __name__ == "__main__":
