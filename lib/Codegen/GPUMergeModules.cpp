@@ -54,16 +54,13 @@ struct GPUMergeModulesPass
         targetSymbols.insert(&op);
       }
     }
-    WalkResult r = module.walk([&](gpu::LaunchFuncOp launch) {
+    module.walk([&](gpu::LaunchFuncOp launch) {
       SymbolRefAttr ref = launch.getKernel();
       auto it = renamed.find({ref.getRootReference(), ref.getLeafReference()});
-      if (it == renamed.end())
-        return WalkResult::advance();
-      launch.setKernelAttr(SymbolRefAttr::get(
-          target.getSymNameAttr(), {FlatSymbolRefAttr::get(it->second)}));
-      return WalkResult::advance();
+      if (it != renamed.end())
+        launch.setKernelAttr(SymbolRefAttr::get(
+            target.getSymNameAttr(), {FlatSymbolRefAttr::get(it->second)}));
     });
-    (void)r;
     for (gpu::GPUModuleOp source : llvm::drop_begin(modules))
       source.erase();
   }
