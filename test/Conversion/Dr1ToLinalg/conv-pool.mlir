@@ -130,3 +130,21 @@ func.func @conv_pointwise(%x: tensor<2x16x5x7xf32>) -> tensor<2x8x5x7xf32> {
   %0 = dr1.conv2d %x, %w : (tensor<2x16x5x7xf32>, tensor<8x16x1x1xf32>) -> tensor<2x8x5x7xf32>
   return %0 : tensor<2x8x5x7xf32>
 }
+
+// -----
+
+// A grouped 1x1 convolution: one matmul per group on the group's channel
+// slice of the [N*H*W, C] view, inserted into its slice of the output.
+// CHECK-LABEL: func @grouped_pointwise
+// CHECK: %[[A:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3]] : tensor<1x5x5x8xf32> into tensor<25x8xf32>
+// CHECK: %[[A0:.*]] = tensor.extract_slice %[[A]][0, 0] [25, 4] [1, 1]
+// CHECK: %[[M0:.*]] = linalg.matmul ins(%[[A0]], %{{.*}} : tensor<25x4xf32>, tensor<4x3xf32>)
+// CHECK: %[[O0:.*]] = tensor.insert_slice %[[M0]] into %{{.*}}[0, 0] [25, 3] [1, 1]
+// CHECK: %[[A1:.*]] = tensor.extract_slice %[[A]][0, 4] [25, 4] [1, 1]
+// CHECK: %[[M1:.*]] = linalg.matmul ins(%[[A1]], %{{.*}} : tensor<25x4xf32>, tensor<4x3xf32>)
+// CHECK: tensor.insert_slice %[[M1]] into %[[O0]][0, 3] [25, 3] [1, 1]
+// CHECK-NOT: linalg.conv_2d
+func.func @grouped_pointwise(%x: tensor<1x8x5x5xf32>, %w: tensor<6x4x1x1xf32>) -> tensor<1x6x5x5xf32> {
+  %0 = dr1.conv2d %x, %w {groups = 2 : i64} : (tensor<1x8x5x5xf32>, tensor<6x4x1x1xf32>) -> tensor<1x6x5x5xf32>
+  return %0 : tensor<1x6x5x5xf32>
+}
