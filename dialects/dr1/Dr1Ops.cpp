@@ -10,6 +10,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::dr1;
 
@@ -163,6 +165,27 @@ static RankedTensorType tensorOf(ArrayRef<int64_t> shape, Type elt) {
   return RankedTensorType::get(shape, elt);
 }
 
+/// Integer products accumulate in i32: narrower integer operands (quantized
+/// values) give an i32 result; other element types are kept.
+static Type productElementType(Type elt) {
+  auto it = dyn_cast<IntegerType>(elt);
+  if (it && it.getWidth() < 32)
+    return IntegerType::get(elt.getContext(), 32);
+  return elt;
+}
+
+/// A bias or addend of a product has the product's element type.
+static LogicalResult productElementType(std::optional<Location> loc,
+                                        Type input, Type operand,
+                                        StringRef what) {
+  Type want = productElementType(cast<ShapedType>(input).getElementType());
+  Type got = cast<ShapedType>(operand).getElementType();
+  if (want != got)
+    return fail(loc, Twine(what) + " element type " + typeStr(got) +
+                         " differs from the product's " + typeStr(want));
+  return success();
+}
+
 static LogicalResult sameElementType(std::optional<Location> loc, Type a,
                                      Type b, StringRef what) {
   Type ea = cast<ShapedType>(a).getElementType();
@@ -218,7 +241,7 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
                          shapeStr(rhs.getShape()));
   SmallVector<int64_t> shape(*batch);
   shape.append({m, n});
-  types.push_back(tensorOf(shape, lhs.getElementType()));
+  types.push_back(tensorOf(shape, productElementType(lhs.getElementType())));
   return success();
 }
 
@@ -294,12 +317,12 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     if (b.getRank() != 1 || !dimsMatch(b.getDimSize(0), n))
       return fail(loc, "linear bias must be [" + Twine(n) + "], got " +
                            shapeStr(b.getShape()));
-    if (failed(sameElementType(loc, in, b, "bias")))
+    if (failed(productElementType(loc, in, b, "bias")))
       return failure();
   }
   SmallVector<int64_t> shape(in.getShape().drop_back());
   shape.push_back(n);
-  types.push_back(tensorOf(shape, in.getElementType()));
+  types.push_back(tensorOf(shape, productElementType(in.getElementType())));
   return success();
 }
 
@@ -328,10 +351,10 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
       return fail(loc, "gemm c " + shapeStr(ct.getShape()) +
                            " does not broadcast to [" + Twine(m) + ", " +
                            Twine(n) + "]");
-    if (failed(sameElementType(loc, a, ct, "c")))
+    if (failed(productElementType(loc, a, ct, "c")))
       return failure();
   }
-  types.push_back(tensorOf({m, n}, a.getElementType()));
+  types.push_back(tensorOf({m, n}, productElementType(a.getElementType())));
   return success();
 }
 
@@ -421,7 +444,11 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     if (b.getRank() != 1 || b.getDimSize(0) != f)
       return fail(loc, "conv2d bias must be [" + Twine(f) + "], got " +
                            shapeStr(b.getShape()));
+    if (failed(productElementType(loc, in, b, "bias")))
+      return failure();
   }
+  if (adaptor.getPadValue() != 0 && !isa<IntegerType>(in.getElementType()))
+    return fail(loc, "conv2d pad_value applies to integer convolutions only");
   int64_t oh = windowOutputSize(in.getDimSize(2), w.getDimSize(2), strides[0],
                                 pad[0], pad[2], dil[0], false);
   int64_t ow = windowOutputSize(in.getDimSize(3), w.getDimSize(3), strides[1],
@@ -430,9 +457,30 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     return fail(loc, "conv2d kernel " + shapeStr(w.getShape().drop_front(2)) +
                          " does not fit the padded input " +
                          shapeStr(in.getShape()));
-  types.push_back(tensorOf({in.getDimSize(0), f, oh, ow}, in.getElementType()));
+  types.push_back(tensorOf({in.getDimSize(0), f, oh, ow},
+                           productElementType(in.getElementType())));
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// QuantizableOpInterface
+//===----------------------------------------------------------------------===//
+
+int64_t MatmulOp::getWeightChannelAxis() {
+  return getRhs().getType().getRank() - 1;
+}
+int64_t MatmulOp::getResultChannelAxis() { return getType().getRank() - 1; }
+SmallVector<int64_t> MatmulOp::getWeightReductionDims() {
+  return {getRhs().getType().getRank() - 2};
+}
+
+int64_t LinearOp::getWeightChannelAxis() { return 0; }
+int64_t LinearOp::getResultChannelAxis() { return getType().getRank() - 1; }
+SmallVector<int64_t> LinearOp::getWeightReductionDims() { return {1}; }
+
+int64_t Conv2DOp::getWeightChannelAxis() { return 0; }
+int64_t Conv2DOp::getResultChannelAxis() { return 1; }
+SmallVector<int64_t> Conv2DOp::getWeightReductionDims() { return {1, 2, 3}; }
 
 LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
@@ -706,6 +754,117 @@ OpFoldResult CastOp::fold(FoldAdaptor) {
   if (getInput().getType() == getType())
     return getInput();
   return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+/// Shared by quantize and dequantize: shapes agree, one (scale, zero point)
+/// per tensor or per index of `axis`, scales positive and finite, zero
+/// points representable in `intType`.
+static LogicalResult verifyQuantParams(Operation *op, RankedTensorType in,
+                                       RankedTensorType out,
+                                       ArrayRef<float> scale,
+                                       ArrayRef<int64_t> zeroPoint,
+                                       std::optional<int64_t> axis,
+                                       IntegerType intType) {
+  if (in.getShape() != out.getShape())
+    return op->emitOpError("cannot change the shape: ")
+           << shapeStr(in.getShape()) << " to " << shapeStr(out.getShape());
+  if (scale.empty() || scale.size() != zeroPoint.size())
+    return op->emitOpError("needs as many zero points as scales (at least "
+                           "one), got ")
+           << scale.size() << " scales and " << zeroPoint.size()
+           << " zero points";
+  for (float s : scale)
+    if (!(s > 0.0f) || !std::isfinite(s))
+      return op->emitOpError("scales must be positive and finite, got ") << s;
+  unsigned width = intType.getWidth();
+  if (width > 64 || width < 2)
+    return op->emitOpError("integer type ") << intType << " is not supported";
+  int64_t lo = width == 64 ? INT64_MIN : -(int64_t(1) << (width - 1));
+  int64_t hi = width == 64 ? INT64_MAX : (int64_t(1) << (width - 1)) - 1;
+  for (int64_t z : zeroPoint)
+    if (z < lo || z > hi)
+      return op->emitOpError("zero point ")
+             << z << " does not fit " << intType << " [" << lo << ", " << hi
+             << "]";
+  if (axis) {
+    auto a = normalizeAxis(*axis, in.getRank());
+    if (failed(a))
+      return op->emitOpError("axis ") << *axis << " is out of range for rank "
+                                      << in.getRank();
+    int64_t dim = in.getDimSize(*a);
+    if (!ShapedType::isDynamic(dim) && int64_t(scale.size()) != dim)
+      return op->emitOpError("has ")
+             << scale.size() << " scales for axis " << *axis << " of size "
+             << dim;
+  } else if (scale.size() != 1) {
+    return op->emitOpError("has ")
+           << scale.size() << " scales but no axis to apply them along";
+  }
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  return verifyQuantParams(
+      *this, getInput().getType(), getOutput().getType(), getScale(),
+      getZeroPoint(), getAxis(),
+      cast<IntegerType>(getOutput().getType().getElementType()));
+}
+
+LogicalResult DequantizeOp::verify() {
+  return verifyQuantParams(
+      *this, getInput().getType(), getOutput().getType(), getScale(),
+      getZeroPoint(), getAxis(),
+      cast<IntegerType>(getInput().getType().getElementType()));
+}
+
+OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
+  // Weights are quantized once, at compile time.
+  auto elements = dyn_cast_or_null<ElementsAttr>(adaptor.getInput());
+  auto inType = getInput().getType();
+  auto outType = getType();
+  if (!elements || !inType.hasStaticShape() ||
+      !inType.getElementType().isF32())
+    return {};
+  auto intType = cast<IntegerType>(outType.getElementType());
+  unsigned width = intType.getWidth();
+  if (width > 32)
+    return {};
+  std::vector<float> values;
+  if (auto dense = dyn_cast<DenseElementsAttr>(elements)) {
+    auto range = dense.getValues<float>();
+    values.assign(range.begin(), range.end());
+  } else {
+    std::optional<ArrayRef<char>> raw = getRawConstantData(elements);
+    if (!raw || raw->size() != inType.getNumElements() * sizeof(float))
+      return {};
+    values.resize(inType.getNumElements());
+    std::memcpy(values.data(), raw->data(), raw->size());
+  }
+  // Per-axis parameters repeat every `inner` elements, `dim` of them.
+  int64_t inner = 1, dim = 1;
+  if (std::optional<int64_t> axis = getAxis()) {
+    int64_t a = *normalizeAxis(*axis, inType.getRank());
+    dim = inType.getDimSize(a);
+    for (int64_t d = a + 1; d < inType.getRank(); ++d)
+      inner *= inType.getDimSize(d);
+  }
+  double lo = -std::ldexp(1.0, width - 1), hi = std::ldexp(1.0, width - 1) - 1;
+  ArrayRef<float> scale = getScale();
+  ArrayRef<int64_t> zp = getZeroPoint();
+  SmallVector<APInt> out;
+  out.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    int64_t c = (static_cast<int64_t>(i) / inner) % dim;
+    double q = std::nearbyint(static_cast<double>(values[i] / scale[c])) +
+               static_cast<double>(zp[c]);
+    q = std::clamp(q, lo, hi);
+    out.push_back(APInt(width, static_cast<int64_t>(q), /*isSigned=*/true));
+  }
+  return DenseElementsAttr::get(outType, out);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1044,6 +1203,8 @@ FailureOr<Value> mlir::dr1::buildOp(OpBuilder &b, Location loc, StringRef name,
   }
   return op->getResult(0);
 }
+
+#include "dr1/Dr1Interfaces.cpp.inc"
 
 #define GET_OP_CLASSES
 #include "dr1/Dr1Ops.cpp.inc"

@@ -46,6 +46,8 @@ FailureOr<Value> buildOp(OpBuilder &b, Location loc, StringRef name,
                          Type resultType = {});
 } // namespace mlir::dr1
 
+#include "dr1/Dr1Interfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "dr1/Dr1Ops.h.inc"
 

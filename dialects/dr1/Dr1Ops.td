@@ -10,6 +10,7 @@
 #define DR1_OPS_TD
 
 include "Dr1Dialect.td"
+include "Dr1Interfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/CommonTypeConstraints.td"
@@ -54,11 +55,14 @@ def Dr1_ConstantOp : Dr1_Op<"constant", [ConstantLike, Pure,
 // Matrix products
 //===----------------------------------------------------------------------===//
 
-def Dr1_MatmulOp : Dr1_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
+def Dr1_MatmulOp : Dr1_Op<"matmul", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Dr1_QuantizableOpInterface>]> {
   let summary = "Batched matrix product with numpy broadcasting of batch dims";
   let description = [{
     `lhs` is `[..., M, K]`, `rhs` is `[..., K, N]`; the leading (batch)
     dimensions broadcast as in numpy. Both operands have rank >= 2.
+    Integer operands narrower than 32 bits (quantized values) give an i32
+    result: products accumulate in i32.
 
     ```mlir
     %y = dr1.matmul %a, %b : (tensor<8x64x32xf32>, tensor<32x16xf32>) -> tensor<8x64x16xf32>
@@ -70,11 +74,14 @@ def Dr1_MatmulOp : Dr1_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
       "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
 }
 
-def Dr1_LinearOp : Dr1_Op<"linear", [Pure, InferTypeOpAdaptor]> {
+def Dr1_LinearOp : Dr1_Op<"linear", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Dr1_QuantizableOpInterface>]> {
   let summary = "Fully connected layer: y = x * W^T + b";
   let description = [{
     `input` is `[..., K]`, `weight` is `[N, K]` (PyTorch's layout), the
-    optional `bias` is `[N]`; the result is `[..., N]`.
+    optional `bias` is `[N]`; the result is `[..., N]`. Integer input and
+    weight narrower than 32 bits accumulate in, and return, i32; the bias
+    is then i32 too.
 
     ```mlir
     %y = dr1.linear %x, %w, %b : (tensor<4x784xf32>, tensor<256x784xf32>, tensor<256xf32>) -> tensor<4x256xf32>
@@ -138,12 +145,16 @@ def Dr1_AttentionOp : Dr1_Op<"attention", [Pure, InferTypeOpAdaptor]> {
 // Convolution, normalization, pooling
 //===----------------------------------------------------------------------===//
 
-def Dr1_Conv2DOp : Dr1_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+def Dr1_Conv2DOp : Dr1_Op<"conv2d", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<Dr1_QuantizableOpInterface>]> {
   let summary = "2-D convolution, NCHW activations, FCHW filters, groups";
   let description = [{
     `input` is `[N, C, H, W]`, `weight` is `[F, C / groups, KH, KW]`, the
     optional `bias` is `[F]`. `padding` is `[top, left, bottom, right]`.
-    `groups == C == F` is a depthwise convolution.
+    `groups == C == F` is a depthwise convolution. Integer input and
+    weight narrower than 32 bits accumulate in, and return, i32 (the bias
+    too); padded positions then hold `pad_value`, the input's zero point,
+    so that they stand for a real 0. Float convolutions pad with 0.
 
     ```mlir
     %y = dr1.conv2d %x, %w, %b {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>}
@@ -155,7 +166,8 @@ def Dr1_Conv2DOp : Dr1_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
                    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
-                   DefaultValuedAttr<I64Attr, "1">:$groups);
+                   DefaultValuedAttr<I64Attr, "1">:$groups,
+                   DefaultValuedAttr<I64Attr, "0">:$pad_value);
   let results = (outs Dr1_NumericTensor:$output);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` "
                        "functional-type(operands, results)";
@@ -405,6 +417,55 @@ def Dr1_CastOp : Dr1_Op<"cast", [Pure, Dr1_Elementwise]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def Dr1_QuantizeOp : Dr1_Op<"quantize", [Pure, Dr1_Elementwise]> {
+  let summary = "Affine quantization: clamp(round(x / scale) + zero_point)";
+  let description = [{
+    Maps floats to integers of the result's element type: divides by
+    `scale`, rounds half to even (as ONNX's QuantizeLinear), adds
+    `zero_point` and saturates to the type's signed range. One scale and
+    zero point quantize the whole tensor; with `axis`, there is one per
+    index of that dimension (per output channel, for weights). A constant
+    input folds to quantized constant data.
+
+    ```mlir
+    %q = dr1.quantize %x {scale = array<f32: 0.02>, zero_point = array<i64: -3>}
+        : tensor<1x64xf32> to tensor<1x64xi8>
+    %w = dr1.quantize %wf {scale = array<f32: 0.01, 0.03>, zero_point = array<i64: 0, 0>, axis = 0 : i64}
+        : tensor<2x64xf32> to tensor<2x64xi8>
+    ```
+  }];
+  let arguments = (ins Dr1_FloatTensor:$input, DenseF32ArrayAttr:$scale,
+                   DenseI64ArrayAttr:$zero_point, OptionalAttr<I64Attr>:$axis);
+  let results = (outs RankedTensorOf<[AnySignlessInteger]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Dr1_DequantizeOp : Dr1_Op<"dequantize", [Pure, Dr1_Elementwise]> {
+  let summary = "Integers back to floats: (q - zero_point) * scale";
+  let description = [{
+    The inverse of `dr1.quantize`, with the same `scale`, `zero_point` and
+    `axis` conventions. Applied to an i32 accumulator of an integer product,
+    `scale` is the product of the operands' scales (per output channel).
+
+    ```mlir
+    %y = dr1.dequantize %acc {scale = array<f32: 2.0e-4, 6.0e-4>, zero_point = array<i64: 0, 0>, axis = 1 : i64}
+        : tensor<1x2xi32> to tensor<1x2xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnySignlessInteger]>:$input,
+                   DenseF32ArrayAttr:$scale, DenseI64ArrayAttr:$zero_point,
+                   OptionalAttr<I64Attr>:$axis);
+  let results = (outs Dr1_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

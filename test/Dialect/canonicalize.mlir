@@ -143,3 +143,16 @@ func.func @reshape_constant() -> (tensor<2x2xf32>, tensor<?xf32>) {
   %2 = dr1.reshape %0 : tensor<4xf32> -> tensor<?xf32>
   return %1, %2 : tensor<2x2xf32>, tensor<?xf32>
 }
+
+// -----
+
+// Constant weights are quantized at compile time, per channel: round half
+// to even (0.25 / 0.5 = 0.5 -> 0, 0.75 / 0.5 = 1.5 -> 2), then saturate.
+// CHECK-LABEL: func @quantize_constant
+// CHECK-NEXT: %[[Q:.*]] = dr1.constant dense<{{\[}}[0, 2, -128, 127], [1, -1, 3, -3]]> : tensor<2x4xi8>
+// CHECK-NEXT: return %[[Q]]
+func.func @quantize_constant() -> tensor<2x4xi8> {
+  %w = dr1.constant dense<[[0.25, 0.75, -100.0, 100.0], [0.1, -0.1, 0.3, -0.3]]> : tensor<2x4xf32>
+  %q = dr1.quantize %w {scale = array<f32: 0.5, 0.1>, zero_point = array<i64: 0, 0>, axis = 0 : i64} : tensor<2x4xf32> to tensor<2x4xi8>
+  return %q : tensor<2x4xi8>
+}

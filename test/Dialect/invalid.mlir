@@ -458,3 +458,69 @@ func.func @attention_mask(%q: tensor<16x8xf32>, %kt: tensor<8x32xf32>, %v: tenso
   %0 = dr1.attention %q, %kt, %v mask %m : (tensor<16x8xf32>, tensor<8x32xf32>, tensor<32x6xf32>, tensor<2x1x32xf32>) -> tensor<16x6xf32>
   return
 }
+
+// -----
+
+func.func @quant_scales_without_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{has 2 scales but no axis to apply them along}}
+  %0 = dr1.quantize %x {scale = array<f32: 0.1, 0.2>, zero_point = array<i64: 0, 0>} : tensor<2x3xf32> to tensor<2x3xi8>
+  return
+}
+
+// -----
+
+func.func @quant_axis_size(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{has 2 scales for axis 1 of size 3}}
+  %0 = dr1.quantize %x {scale = array<f32: 0.1, 0.2>, zero_point = array<i64: 0, 0>, axis = 1 : i64} : tensor<2x3xf32> to tensor<2x3xi8>
+  return
+}
+
+// -----
+
+func.func @quant_zero_point_range(%x: tensor<4xf32>) {
+  // expected-error @+1 {{zero point 128 does not fit 'i8' [-128, 127]}}
+  %0 = dr1.quantize %x {scale = array<f32: 0.1>, zero_point = array<i64: 128>} : tensor<4xf32> to tensor<4xi8>
+  return
+}
+
+// -----
+
+func.func @quant_scale_positive(%q: tensor<4xi8>) {
+  // expected-error @+1 {{scales must be positive and finite, got 0}}
+  %0 = dr1.dequantize %q {scale = array<f32: 0.0>, zero_point = array<i64: 0>} : tensor<4xi8> to tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @quant_shape(%q: tensor<4xi8>) {
+  // expected-error @+1 {{cannot change the shape: [4] to [2, 2]}}
+  %0 = dr1.dequantize %q {scale = array<f32: 1.0>, zero_point = array<i64: 0>} : tensor<4xi8> to tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @quant_params_count(%x: tensor<4xf32>) {
+  // expected-error @+1 {{needs as many zero points as scales (at least one), got 1 scales and 2 zero points}}
+  %0 = dr1.quantize %x {scale = array<f32: 0.1>, zero_point = array<i64: 0, 1>} : tensor<4xf32> to tensor<4xi8>
+  return
+}
+
+// -----
+
+func.func @int_linear_bias(%x: tensor<2x8xi8>, %w: tensor<4x8xi8>, %b: tensor<4xi8>) {
+  // expected-error @+2 {{bias element type i8 differs from the product's i32}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.linear %x, %w, %b : (tensor<2x8xi8>, tensor<4x8xi8>, tensor<4xi8>) -> tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @float_conv_pad_value(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error @+2 {{conv2d pad_value applies to integer convolutions only}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>, pad_value = 3 : i64} : (tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x4x4xf32>
+  return
+}

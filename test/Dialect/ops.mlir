@@ -160,6 +160,22 @@ func.func @data_movement(%x: tensor<2x3x8xf32>, %t: tensor<100x16xf32>, %ids: te
   return
 }
 
+// CHECK-LABEL: func @quantized
+func.func @quantized(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>, %b: tensor<4xi32>, %img: tensor<1x2x5x5xi8>, %f: tensor<3x2x3x3xi8>) {
+  // CHECK: dr1.quantize %{{.*}} {scale = array<f32: 5.000000e-02>, zero_point = array<i64: -3>} : tensor<2x8xf32> to tensor<2x8xi8>
+  %0 = dr1.quantize %x {scale = array<f32: 0.05>, zero_point = array<i64: -3>} : tensor<2x8xf32> to tensor<2x8xi8>
+  // CHECK: dr1.linear %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x8xi8>, tensor<4x8xi8>, tensor<4xi32>) -> tensor<2x4xi32>
+  %1 = dr1.linear %0, %w, %b : (tensor<2x8xi8>, tensor<4x8xi8>, tensor<4xi32>) -> tensor<2x4xi32>
+  // CHECK: dr1.dequantize %{{.*}} {axis = 1 : i64, scale = array<f32: 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00>, zero_point = array<i64: 0, 0, 0, 0>} : tensor<2x4xi32> to tensor<2x4xf32>
+  %2 = dr1.dequantize %1 {scale = array<f32: 1.0, 2.0, 3.0, 4.0>, zero_point = array<i64: 0, 0, 0, 0>, axis = 1 : i64} : tensor<2x4xi32> to tensor<2x4xf32>
+  // CHECK: dr1.matmul %{{.*}}, %{{.*}} : (tensor<2x8xi8>, tensor<8x4xi8>) -> tensor<2x4xi32>
+  %wt = dr1.transpose %w {perm = array<i64: 1, 0>} : (tensor<4x8xi8>) -> tensor<8x4xi8>
+  %3 = dr1.matmul %0, %wt : (tensor<2x8xi8>, tensor<8x4xi8>) -> tensor<2x4xi32>
+  // CHECK: dr1.conv2d %{{.*}}, %{{.*}} {pad_value = -3 : i64, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x2x5x5xi8>, tensor<3x2x3x3xi8>) -> tensor<1x3x5x5xi32>
+  %4 = dr1.conv2d %img, %f {padding = array<i64: 1, 1, 1, 1>, pad_value = -3 : i64} : (tensor<1x2x5x5xi8>, tensor<3x2x3x3xi8>) -> tensor<1x3x5x5xi32>
+  return
+}
+
 {-#
   dialect_resources: {
     builtin: {

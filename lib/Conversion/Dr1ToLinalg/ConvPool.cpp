@@ -57,14 +57,16 @@ struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
     Location loc = op.getLoc();
     auto it = tensorType(op.getInput()), wt = tensorType(op.getWeight());
     auto ot = op.getType();
-    Type elt = it.getElementType();
+    // Integer convolutions accumulate in the (wider) result type.
+    Type elt = ot.getElementType();
     int64_t n = it.getDimSize(0), c = it.getDimSize(1);
     int64_t f = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
     int64_t oh = ot.getDimSize(2), ow = ot.getDimSize(3), g = op.getGroups();
 
     Value x = transposeValue(rewriter, loc, op.getInput(), {0, 2, 3, 1});
     x = padSpatial(rewriter, loc, x, 1, op.getPadding(),
-                   scalarConstant(rewriter, loc, elt, 0));
+                   scalarConstant(rewriter, loc, it.getElementType(),
+                                  static_cast<double>(static_cast<int64_t>(op.getPadValue()))));
     auto strides = i64Elements(rewriter, op.getStrides());
     auto dilations = i64Elements(rewriter, op.getDilations());
 

@@ -32,6 +32,7 @@ struct ConvertDr1ToLinalgPass
     populateNormalizationPatterns(patterns);
     populateReductionPatterns(patterns);
     populateDataMovementPatterns(patterns);
+    populateQuantizePatterns(patterns);
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<Dr1Dialect>();

@@ -92,7 +92,7 @@ struct LinearLowering : OpRewritePattern<LinearOp> {
     auto it = tensorType(op.getInput()), wt = tensorType(op.getWeight());
     int64_t k = wt.getDimSize(1), n = wt.getDimSize(0);
     int64_t rows = it.getNumElements() / k;
-    Type elt = it.getElementType();
+    Type elt = op.getType().getElementType();
     Value x = reshapeValue(rewriter, loc, op.getInput(), {rows, k});
     Value w = transposeValue(rewriter, loc, op.getWeight(), {1, 0});
     Value init = initAccumulator(rewriter, loc, {rows, n}, elt, op.getBias());

@@ -15,6 +15,7 @@ void populateConvPoolPatterns(RewritePatternSet &patterns);
 void populateNormalizationPatterns(RewritePatternSet &patterns);
 void populateReductionPatterns(RewritePatternSet &patterns);
 void populateDataMovementPatterns(RewritePatternSet &patterns);
+void populateQuantizePatterns(RewritePatternSet &patterns);
 
 //===----------------------------------------------------------------------===//
 // Helpers shared by the pattern files.
