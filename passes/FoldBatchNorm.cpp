@@ -28,20 +28,9 @@ namespace {
 /// The f32 values of a constant operand, if it is one.
 std::optional<std::vector<float>> floats(Value v) {
   ElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) || !attr.getElementType().isF32())
+  if (!matchPattern(v, m_Constant(&attr)))
     return std::nullopt;
-  int64_t n = cast<ShapedType>(attr.getType()).getNumElements();
-  std::vector<float> out(n);
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    auto values = dense.getValues<float>();
-    std::copy(values.begin(), values.end(), out.begin());
-    return out;
-  }
-  std::optional<ArrayRef<char>> raw = getRawConstantData(attr);
-  if (!raw || raw->size() != static_cast<size_t>(n) * 4)
-    return std::nullopt;
-  std::memcpy(out.data(), raw->data(), n * 4);
-  return out;
+  return getF32Values(attr);
 }
 
 Value constant(PatternRewriter &rewriter, Location loc, ArrayRef<int64_t> shape,

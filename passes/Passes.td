@@ -86,6 +86,50 @@ def FuseSqueezeExcitation : Pass<"dr1-fuse-squeeze-excitation", "func::FuncOp"> 
   let dependentDialects = ["mlir::dr1::Dr1Dialect"];
 }
 
+def Quantize : Pass<"dr1-quantize", "func::FuncOp"> {
+  let summary = "Run calibrated matmuls, linears and convolutions on int8";
+  let description = [{
+    Every op of `QuantizableOpInterface` with a constant f32 weight and a
+    recorded activation range (`dr1.input_range = array<f32: min, max>`,
+    written by calibration) becomes an integer product: the activation is
+    quantized per tensor to int8 with a zero point (the range widened to
+    include 0), the weight per output channel, symmetrically, at compile
+    time; products accumulate in i32; one `dr1.dequantize` per output
+    channel multiplies by `scale_x * scale_w[c]` and subtracts
+    `zero_point_x * sum(w_q[c])`, the zero point's share of every sum (for
+    convolutions, padding holds the zero point, so the share is the same
+    at the borders). A float bias is added after, unquantized.
+
+    `dr1.precision = "f32"` on an op keeps it in float; `"int8"` asks for
+    int8 and is an error without a range. Ops with a range and no
+    `dr1.precision` get `default-precision`.
+
+    Before:
+    ```mlir
+    %y = dr1.linear %x, %w, %b {dr1.input_range = array<f32: -1.0, 3.0>}
+        : (tensor<4x64xf32>, tensor<16x64xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+    ```
+    After:
+    ```mlir
+    %xq = dr1.quantize %x {scale = array<f32: 0.0156863>, zero_point = array<i64: -64>}
+        : tensor<4x64xf32> to tensor<4x64xi8>
+    %wq = dr1.constant dense<...> : tensor<16x64xi8>
+    %acc = dr1.linear %xq, %wq : (tensor<4x64xi8>, tensor<16x64xi8>) -> tensor<4x16xi32>
+    %d = dr1.dequantize %acc {axis = 1 : i64, scale = array<f32: ...>, zero_point = array<i64: ...>}
+        : tensor<4x16xi32> to tensor<4x16xf32>
+    %y = dr1.add %d, %b : (tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+    ```
+  }];
+  let options = [
+    Option<"defaultPrecision", "default-precision", "std::string", "\"int8\"",
+           "Precision of ops that have a range but no dr1.precision">,
+  ];
+  let statistics = [
+    Statistic<"numQuantized", "num-quantized", "Ops rewritten to int8">,
+  ];
+  let dependentDialects = ["mlir::dr1::Dr1Dialect"];
+}
+
 def PlanWorkspace : Pass<"dr1-plan-workspace", "ModuleOp"> {
   let summary = "Place every intermediate buffer in one caller-owned workspace";
   let description = [{

@@ -29,6 +29,10 @@ def Dr1_QuantizableOpInterface : OpInterface<"QuantizableOpInterface"> {
                       (all others but the channel axis, for weights that
                       are not batched).}],
                     "::llvm::SmallVector<int64_t>", "getWeightReductionDims">,
+    InterfaceMethod<[{Records the activation's zero point on the integer
+                      form of the op (convolutions pad with it).}],
+                    "void", "setActivationZeroPoint", (ins "int64_t":$zp),
+                    [{}], [{ (void)zp; }]>,
   ];
 }
 

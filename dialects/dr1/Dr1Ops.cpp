@@ -119,6 +119,24 @@ ElementsAttr mlir::dr1::transposeElements(ElementsAttr attr,
   return DenseElementsAttr::getFromRawBuffer(newType, out);
 }
 
+std::optional<std::vector<float>> mlir::dr1::getF32Values(ElementsAttr attr) {
+  auto type = cast<ShapedType>(attr.getType());
+  if (!type.getElementType().isF32() || !type.hasStaticShape())
+    return std::nullopt;
+  int64_t n = type.getNumElements();
+  std::vector<float> out(n);
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    auto values = dense.getValues<float>();
+    std::copy(values.begin(), values.end(), out.begin());
+    return out;
+  }
+  std::optional<ArrayRef<char>> raw = getRawConstantData(attr);
+  if (!raw || raw->size() != static_cast<size_t>(n) * sizeof(float))
+    return std::nullopt;
+  std::memcpy(out.data(), raw->data(), raw->size());
+  return out;
+}
+
 static std::string typeStr(Type t) {
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -481,6 +499,7 @@ SmallVector<int64_t> LinearOp::getWeightReductionDims() { return {1}; }
 int64_t Conv2DOp::getWeightChannelAxis() { return 0; }
 int64_t Conv2DOp::getResultChannelAxis() { return 1; }
 SmallVector<int64_t> Conv2DOp::getWeightReductionDims() { return {1, 2, 3}; }
+void Conv2DOp::setActivationZeroPoint(int64_t zp) { setPadValue(zp); }
 
 LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
@@ -826,24 +845,14 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
   auto elements = dyn_cast_or_null<ElementsAttr>(adaptor.getInput());
   auto inType = getInput().getType();
   auto outType = getType();
-  if (!elements || !inType.hasStaticShape() ||
-      !inType.getElementType().isF32())
-    return {};
   auto intType = cast<IntegerType>(outType.getElementType());
   unsigned width = intType.getWidth();
-  if (width > 32)
+  if (!elements || width > 32)
     return {};
-  std::vector<float> values;
-  if (auto dense = dyn_cast<DenseElementsAttr>(elements)) {
-    auto range = dense.getValues<float>();
-    values.assign(range.begin(), range.end());
-  } else {
-    std::optional<ArrayRef<char>> raw = getRawConstantData(elements);
-    if (!raw || raw->size() != inType.getNumElements() * sizeof(float))
-      return {};
-    values.resize(inType.getNumElements());
-    std::memcpy(values.data(), raw->data(), raw->size());
-  }
+  std::optional<std::vector<float>> maybeValues = getF32Values(elements);
+  if (!maybeValues)
+    return {};
+  std::vector<float> &values = *maybeValues;
   // Per-axis parameters repeat every `inner` elements, `dim` of them.
   int64_t inner = 1, dim = 1;
   if (std::optional<int64_t> axis = getAxis()) {

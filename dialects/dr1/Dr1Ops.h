@@ -31,6 +31,8 @@ ElementsAttr transposeElements(ElementsAttr attr, ArrayRef<int64_t> perm);
 /// The raw little-endian bytes behind a dense (non-splat) or resource
 /// constant of a byte-addressable element type; nullopt otherwise.
 std::optional<ArrayRef<char>> getRawConstantData(ElementsAttr attr);
+/// The values of an f32 dense or resource constant; nullopt otherwise.
+std::optional<std::vector<float>> getF32Values(ElementsAttr attr);
 /// The same elements under a new shape; null if the data is not at hand.
 ElementsAttr reshapeElements(ElementsAttr attr, ArrayRef<int64_t> shape);
 

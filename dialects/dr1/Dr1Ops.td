@@ -146,7 +146,8 @@ def Dr1_AttentionOp : Dr1_Op<"attention", [Pure, InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 def Dr1_Conv2DOp : Dr1_Op<"conv2d", [Pure, InferTypeOpAdaptor,
-    DeclareOpInterfaceMethods<Dr1_QuantizableOpInterface>]> {
+    DeclareOpInterfaceMethods<Dr1_QuantizableOpInterface,
+                              ["setActivationZeroPoint"]>]> {
   let summary = "2-D convolution, NCHW activations, FCHW filters, groups";
   let description = [{
     `input` is `[N, C, H, W]`, `weight` is `[F, C / groups, KH, KW]`, the

@@ -43,6 +43,9 @@ void dr1::buildGraphPipeline(OpPassManager &pm,
   addPipeline(pm, "inline,canonicalize,cse,symbol-dce");
   if (!llvm::is_contained(disabled, "dr1-fold-batch-norm"))
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFoldBatchNorm());
+  // Calibrated products become int8 with their weights as folded by
+  // batch-norm folding, before fusions rebuild them.
+  pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createQuantize());
   if (!llvm::is_contained(disabled, "dr1-fuse-attention"))
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFuseAttention());
   // After batch-norm folding: a projection's BN must be in its weights

@@ -26,6 +26,8 @@ class Val:
         # products, sum |a_ik * b_kj| (a dot product's rounding error grows
         # with the sum of |terms|, not with the possibly cancelled result).
         self.scale = None
+        # Absolute error allowed on top of the relative tolerance.
+        self.allow = 0.0
 
     @property
     def type(self):
@@ -55,6 +57,7 @@ class Graph:
 
     def arg(self, value):
         v = Val(f"%arg{len(self.args)}", value)
+        v.exact = True
         self.args.append(v)
         return v
 
@@ -97,7 +100,9 @@ class Graph:
         return out
 
     # -- ops ----------------------------------------------------------------
-    def linear(self, x, w, b=None):
+    def linear(self, x, w, b=None, input_range=None):
+        if input_range is not None:
+            return self._quantized(x, w, b, input_range, "linear")
         r = x.v.astype(np.float64) @ w.v.T.astype(np.float64)
         scale = np.abs(x.v.astype(np.float64)) @ np.abs(w.v.T.astype(np.float64))
         if b is not None:
@@ -108,7 +113,9 @@ class Graph:
         out.scale = scale
         return out
 
-    def matmul(self, a, b):
+    def matmul(self, a, b, input_range=None):
+        if input_range is not None:
+            return self._quantized(a, b, None, input_range, "matmul")
         r = np.matmul(a.v.astype(np.float64), b.v.astype(np.float64))
         out = self._fn("matmul", [a, b], r.astype(np.float32))
         out.scale = np.matmul(np.abs(a.v.astype(np.float64)), np.abs(b.v.astype(np.float64)))
@@ -207,31 +214,78 @@ class Graph:
         return self._fn("batch_norm", [x, scale, bias, mean, var],
                         r.astype(np.float32), f"epsilon = {eps:e} : f32")
 
-    def conv2d(self, x, w, b=None, strides=(1, 1), padding=(0, 0, 0, 0),
-               dilations=(1, 1), groups=1):
-        xv = np.pad(x.v.astype(np.float64),
-                    ((0, 0), (0, 0), (padding[0], padding[2]), (padding[1], padding[3])))
+    @staticmethod
+    def _conv_ref(xv, wv, strides, padding, dilations, groups, pad_value=0.0):
+        xv = np.pad(xv.astype(np.float64),
+                    ((0, 0), (0, 0), (padding[0], padding[2]), (padding[1], padding[3])),
+                    constant_values=pad_value)
         n, c, h, wd = xv.shape
-        f, cg, kh, kw = w.v.shape
+        f, cg, kh, kw = wv.shape
         oh = (h - dilations[0] * (kh - 1) - 1) // strides[0] + 1
         ow = (wd - dilations[1] * (kw - 1) - 1) // strides[1] + 1
         out = np.zeros((n, f, oh, ow))
         fg = f // groups
         for g in range(groups):
             xs = xv[:, g * cg:(g + 1) * cg]
-            ws = w.v[g * fg:(g + 1) * fg].astype(np.float64)
+            ws = wv[g * fg:(g + 1) * fg].astype(np.float64)
             for i in range(kh):
                 for j in range(kw):
                     patch = xs[:, :, i * dilations[0]: i * dilations[0] + strides[0] * (oh - 1) + 1: strides[0],
                                j * dilations[1]: j * dilations[1] + strides[1] * (ow - 1) + 1: strides[1]]
                     out[:, g * fg:(g + 1) * fg] += np.einsum("nchw,fc->nfhw", patch, ws[:, :, i, j])
-        if b is not None:
-            out += b.v.reshape(1, -1, 1, 1)
+        return out
+
+    def conv2d(self, x, w, b=None, strides=(1, 1), padding=(0, 0, 0, 0),
+               dilations=(1, 1), groups=1, input_range=None):
         attrs = (f"strides = array<i64: {strides[0]}, {strides[1]}>, "
                  f"padding = array<i64: {', '.join(map(str, padding))}>, "
                  f"dilations = array<i64: {dilations[0]}, {dilations[1]}>, groups = {groups} : i64")
+        if input_range is not None:
+            return self._quantized(x, w, b, input_range, "conv2d", attrs,
+                                   (strides, padding, dilations, groups))
+        out = self._conv_ref(x.v, w.v, strides, padding, dilations, groups)
+        if b is not None:
+            out += b.v.reshape(1, -1, 1, 1)
         ops = [x, w] + ([b] if b is not None else [])
         return self._fn("conv2d", ops, out.astype(np.float32), attrs)
+
+    def _quantized(self, x, w, b, input_range, mnemonic, attrs="", conv=None):
+        """The op with a calibrated range (dr1-quantize makes it int8); the
+        reference follows the int8 scheme of dr1-quantize's description:
+        asymmetric per-tensor activations with 0 exact, symmetric weights
+        per output channel, exact integer sums, dequantize in f32."""
+        f32 = np.float32
+        lo, hi = min(f32(input_range[0]), f32(0)), max(f32(input_range[1]), f32(0))
+        sx = f32(hi - lo) / f32(255)
+        zx = int(np.clip(np.rint(-128 - np.float64(lo) / np.float64(sx)), -128, 127))
+        xq = np.clip(np.rint(x.v.astype(f32) / sx) + f32(zx), -128, 127)
+        # Output channels first: a matmul's [K, N] weight is transposed.
+        wv = w.v.T if mnemonic == "matmul" else w.v
+        wflat = wv.reshape(wv.shape[0], -1).astype(f32)
+        sw = np.abs(wflat).max(axis=1) / f32(127)
+        sw[sw == 0] = 1
+        wq = np.clip(np.rint(wflat / sw[:, None]), -128, 127)
+        if conv is None:
+            acc = (xq.astype(np.float64) - zx) @ wq.T.astype(np.float64)
+            shape = (-1,)
+        else:
+            acc = self._conv_ref(xq - zx, wq.reshape(wv.shape), *conv)
+            shape = (1, -1, 1, 1)
+        out = acc.astype(f32) * (sx * sw).astype(f32).reshape(shape)
+        if b is not None:
+            out = out + b.v.reshape(shape)
+        rng_attr = (f"dr1.input_range = array<f32: {float(input_range[0]):.9e}, "
+                    f"{float(input_range[1]):.9e}>")
+        attrs = f"{attrs}, {rng_attr}" if attrs else rng_attr
+        ops = [x, w] + ([b] if b is not None else [])
+        r = self._fn(mnemonic, ops, out.astype(f32), attrs)
+        # An input that is itself computed may round to the other side of a
+        # quantization step than its reference: allow that for 1% of the
+        # terms of a sum, at the largest weight.
+        if not hasattr(x, "exact") or not x.exact:
+            terms = wflat.shape[1]
+            r.allow = max(1.0, 0.01 * terms) * float(sx) * float(np.abs(wflat).max())
+        return r
 
     def _pool(self, x, k, s, p, fill, reduce, ceil_mode=False):
         n, c, h, w = x.v.shape

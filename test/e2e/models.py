@@ -234,3 +234,37 @@ def epilogues(rng):
 
 
 MODELS["epilogues"] = epilogues
+
+
+def quantized(rng):
+    """int8 products (dr1-quantize) from calibrated ranges: linear, a matmul
+    with constant weights, padded / strided / depthwise / grouped / 1x1
+    convolutions, each on a model input (exact reference), and a chain whose
+    second layer quantizes a computed activation. Some ranges are narrower
+    than the data, so activations saturate."""
+    g = Graph()
+    x = g.arg(rng.standard_normal((3, 40)).astype(np.float32))
+    img = g.arg(rng.standard_normal((2, 6, 9, 9)).astype(np.float32))
+    lo, hi = float(x.v.min()), float(x.v.max())
+    h = g.linear(x, g.const(_w(rng, 24, 40)), g.const(_w(rng, 24, scale=0.1)),
+                 input_range=(lo, hi))
+    h = g.relu(h)
+    h = g.linear(h, g.const(_w(rng, 10, 24)), g.const(_w(rng, 10, scale=0.1)),
+                 input_range=(0.0, float(h.v.max())))
+    m = g.linear(x, g.const(_w(rng, 12, 40)), input_range=(-2.0, 2.0))
+    mm = g.matmul(x, g.const(_w(rng, 40, 12)), input_range=(lo, hi))
+    outs = [h, m, mm]
+    lo, hi = float(img.v.min()), float(img.v.max())
+    outs.append(g.conv2d(img, g.const(_w(rng, 8, 6, 3, 3)), g.const(_w(rng, 8, scale=0.1)),
+                         padding=(1, 1, 1, 1), input_range=(lo, hi)))
+    outs.append(g.conv2d(img, g.const(_w(rng, 6, 1, 3, 3)), None, strides=(2, 2),
+                         padding=(1, 0, 1, 2), groups=6, input_range=(-1.5, 2.5)))
+    outs.append(g.conv2d(img, g.const(_w(rng, 4, 3, 1, 1)), g.const(_w(rng, 4, scale=0.1)),
+                         groups=2, input_range=(lo, hi)))
+    outs.append(g.conv2d(img, g.const(_w(rng, 5, 6, 1, 1)), None, input_range=(0.0, hi)))
+    outs.append(g.conv2d(img, g.const(_w(rng, 7, 6, 3, 3)), None, strides=(2, 2),
+                         dilations=(2, 1), padding=(2, 1, 2, 1), input_range=(lo, hi)))
+    return g, outs
+
+
+MODELS["quantized"] = quantized
