@@ -1,5 +1,6 @@
 //===- Compiler.cpp - compile(module, options) -> artifact ----------------===//
 #include "dr1/Compiler/Compiler.h"
+#include "Compiler/Calibrate.h"
 #include "Compiler/Pipeline.h"
 #include "Target/ModelABI.h"
 #include "Target/ObjectEmitter.h"
@@ -310,9 +311,28 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
       return emitError(UnknownLoc::get(ctx), "unknown pass '")
              << p << "' for --disable-pass (expected one of: "
              << llvm::join(optionalPasses(), ", ") << ")";
+  if (!options.quantize.empty() && options.quantize != "int8")
+    return emitError(UnknownLoc::get(ctx), "unknown quantization '")
+           << options.quantize << "' (expected int8)";
+  if (options.quantize == "int8" && options.calibrationData.empty())
+    return emitError(UnknownLoc::get(ctx),
+                     "int8 quantization needs calibration data "
+                     "(--calibration=FILE.npz)");
+  if (options.quantize.empty() && !options.calibrationData.empty())
+    return emitError(UnknownLoc::get(ctx),
+                     "calibration data is for quantization: add "
+                     "--quantize=int8");
   Artifact artifact;
   if (failed(runStage(module, [&](OpPassManager &pm) {
-        buildGraphPipeline(pm, options.disabledPasses);
+        buildGraphPrologue(pm, options.disabledPasses);
+      })))
+    return failure();
+  if (options.quantize == "int8" &&
+      failed(calibrate(module, module.lookupSymbol<func::FuncOp>(runName),
+                       options)))
+    return failure();
+  if (failed(runStage(module, [&](OpPassManager &pm) {
+        buildGraphEpilogue(pm, options.disabledPasses);
       })))
     return failure();
   if (options.emit == EmitKind::MLIR) {

@@ -40,9 +40,19 @@ llvm::ArrayRef<llvm::StringRef> dr1::optionalPasses() {
 
 void dr1::buildGraphPipeline(OpPassManager &pm,
                              llvm::ArrayRef<std::string> disabled) {
+  buildGraphPrologue(pm, disabled);
+  buildGraphEpilogue(pm, disabled);
+}
+
+void dr1::buildGraphPrologue(OpPassManager &pm,
+                             llvm::ArrayRef<std::string> disabled) {
   addPipeline(pm, "inline,canonicalize,cse,symbol-dce");
   if (!llvm::is_contained(disabled, "dr1-fold-batch-norm"))
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createFoldBatchNorm());
+}
+
+void dr1::buildGraphEpilogue(OpPassManager &pm,
+                             llvm::ArrayRef<std::string> disabled) {
   // Calibrated products become int8 with their weights as folded by
   // batch-norm folding, before fusions rebuild them.
   pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createQuantize());

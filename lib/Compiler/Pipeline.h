@@ -11,6 +11,13 @@ namespace dr1 {
 /// and the graph optimizations not listed in `disabled`.
 void buildGraphPipeline(mlir::OpPassManager &pm,
                         llvm::ArrayRef<std::string> disabled = {});
+/// The graph pipeline's two halves: calibration runs the model between them,
+/// as the prologue left it (batch norms folded), and the epilogue starts
+/// with dr1-quantize.
+void buildGraphPrologue(mlir::OpPassManager &pm,
+                        llvm::ArrayRef<std::string> disabled = {});
+void buildGraphEpilogue(mlir::OpPassManager &pm,
+                        llvm::ArrayRef<std::string> disabled = {});
 /// The optional passes that --disable-pass accepts (graph and linalg level).
 llvm::ArrayRef<llvm::StringRef> optionalPasses();
 /// dr1 -> linalg on tensors, with layout propagation and elementwise fusion

@@ -23,6 +23,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from models import MODELS  # noqa: E402
 
 RTOL, ATOL = 1e-4, 1e-5
+# int8 models (--calibrate) against the f32 reference: a share of each
+# output's largest magnitude.
+QTOL = 0.05
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -77,6 +80,10 @@ def main():
                          "harness and runtime with AddressSanitizer and UBSan")
     ap.add_argument("--short-workspace", action="store_true",
                     help="run on a workspace 64 bytes short (expects ASan to object)")
+    ap.add_argument("--calibrate", type=int, default=0, metavar="N",
+                    help="compile with --quantize=int8, calibrated on N random samples "
+                         "drawn like the inputs; compare with the f32 reference within "
+                         "QTOL of each output's largest magnitude")
     args = ap.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
@@ -91,8 +98,20 @@ def main():
     if args.target == "nvptx":
         check_ptx(args, w, name)
         target.append("-mcpu=sm_80")
+    quant = []
+    if args.calibrate:
+        crng = np.random.default_rng(args.seed + 1)
+        samples = []
+        for a in graph.args:
+            if a.v.dtype.kind == "f":
+                s = crng.normal(a.v.mean(), a.v.std(), (args.calibrate,) + a.v.shape)
+            else:
+                s = crng.integers(a.v.min(), a.v.max() + 1, (args.calibrate,) + a.v.shape)
+            samples.append(s.astype(a.v.dtype))
+        np.savez(w("calibration.npz"), *samples)
+        quant = ["--quantize=int8", f"--calibration={w('calibration.npz')}"]
     run([args.dr1c, w("model.mlir"), args.opt, f"--num-threads={args.threads}",
-         f"--name={name}", "-o", w(f"{name}.o")] + target + sanitize)
+         f"--name={name}", "-o", w(f"{name}.o")] + target + sanitize + quant)
 
     cc = "aarch64-linux-gnu-gcc" if args.target == "aarch64" else "cc"
     exe = w(f"{name}_{args.target}")
@@ -139,6 +158,8 @@ def main():
         err = np.abs(got.astype(np.float64) - ref.v)
         scale = np.abs(ref.v) if ref.scale is None else np.maximum(np.abs(ref.v), ref.scale)
         bound = ATOL + RTOL * scale + ref.allow
+        if args.calibrate:
+            bound = np.full(err.shape, ATOL + QTOL * float(np.abs(ref.v).max()))
         worst = float((err / bound).max())
         print(f"output {i} {ref.v.shape}: max abs err {err.max():.3e}, "
               f"worst err/tolerance {worst:.3f}")

@@ -110,6 +110,18 @@ static cl::list<std::string> disabledPasses(
              "dr1-fuse-epilogue, dr1-fuse-rows, dr1-vectorize-elementwise; "
              "repeatable)"),
     cl::value_desc("pass"), cl::cat(dr1Category));
+static cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("Precision of matmuls, linears and convolutions with constant "
+             "weights: int8 (per-channel weights, calibrated activations; "
+             "needs --calibration)"),
+    cl::value_desc("int8"), cl::cat(dr1Category));
+static cl::opt<std::string> calibration(
+    "calibration",
+    cl::desc("Calibration samples for --quantize=int8: an .npz with one "
+             "array per model input (by name, or arr_0, arr_1, ...), a "
+             "leading sample dimension for several samples"),
+    cl::value_desc("data.npz"), cl::cat(dr1Category));
 static cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape for an ONNX input with symbolic dimensions, e.g. "
@@ -215,6 +227,15 @@ int main(int argc, char **argv) {
   options.threads = numThreads;
   options.emulateGPU = gpuEmulate;
   options.profile = profile;
+  options.quantize = quantize;
+  options.calibrationData = calibration;
+  // Calibration runs the model once per sample: show how far it got.
+  bool tty = sys::Process::StandardErrIsDisplayed();
+  options.calibrationProgress = [tty](int64_t done, int64_t total) {
+    if (tty && (done == total || done % std::max<int64_t>(1, total / 100) == 0))
+      errs() << "\rdr1c: calibrating: " << done << "/" << total << " samples"
+             << (done == total ? "\n" : "");
+  };
   if (optLevel > 3)
     fatal("unknown optimization level -O" + Twine(optLevel) +
           " (expected 0-3)");

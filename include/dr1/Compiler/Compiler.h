@@ -20,6 +20,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,18 @@ struct CompileOptions {
   /// serial accesses wrapped, weights sunk) with the mapped loops executed
   /// in order on the CPU instead of launched as kernels.
   bool emulateGPU = false;
+  /// "" (default): products stay in their precision (ops that already carry
+  /// dr1.input_range are still made int8 by dr1-quantize). "int8": every
+  /// matmul, linear and conv2d with constant weights is calibrated on
+  /// `calibrationData` and runs on int8.
+  std::string quantize;
+  /// For int8: an .npz file with one array per model input (by input name,
+  /// or arr_0, arr_1, ... in input order), each the input's shape, with a
+  /// leading sample dimension for several samples (or, for a batch-1
+  /// input, samples along the batch dimension).
+  std::string calibrationData;
+  /// Called after each calibration sample with (done, total).
+  std::function<void(int64_t, int64_t)> calibrationProgress;
   /// Optional dr1 passes to skip (by flag, e.g. "dr1-fold-batch-norm"),
   /// to measure what each contributes.
   std::vector<std::string> disabledPasses;

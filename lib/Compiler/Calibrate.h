@@ -1,0 +1,17 @@
+//===- Calibrate.h - activation ranges from running the model ---*- C++ -*-===//
+#ifndef DR1_COMPILER_CALIBRATE_H
+#define DR1_COMPILER_CALIBRATE_H
+
+#include "dr1/Compiler/Compiler.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace dr1 {
+
+/// Runs `entry` (after the graph prologue) on options.calibrationData and
+/// records every quantizable op's activation range as dr1.input_range.
+mlir::LogicalResult calibrate(mlir::ModuleOp module, mlir::func::FuncOp entry,
+                              const CompileOptions &options);
+
+} // namespace dr1
+
+#endif // DR1_COMPILER_CALIBRATE_H
