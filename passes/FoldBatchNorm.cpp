@@ -36,9 +36,11 @@ std::optional<std::vector<float>> floats(Value v) {
 Value constant(PatternRewriter &rewriter, Location loc, ArrayRef<int64_t> shape,
                ArrayRef<float> values) {
   auto type = RankedTensorType::get(shape, rewriter.getF32Type());
-  ArrayRef<char> raw(reinterpret_cast<const char *>(values.data()), values.size() * 4);
+  ArrayRef<char> raw(reinterpret_cast<const char *>(values.data()),
+                     values.size() * 4);
   auto attr = DenseResourceElementsAttr::get(
-      type, "folded", HeapAsmResourceBlob::allocateAndCopyWithAlign(raw, alignof(float)));
+      type, "folded",
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(raw, alignof(float)));
   return ConstantOp::create(rewriter, loc, attr);
 }
 
@@ -46,7 +48,8 @@ Value constant(PatternRewriter &rewriter, Location loc, ArrayRef<int64_t> shape,
 template <typename OpTy>
 struct FoldIntoProducer : OpRewritePattern<BatchNormOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(BatchNormOp bn, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(BatchNormOp bn,
+                                PatternRewriter &rewriter) const override {
     auto producer = bn.getInput().template getDefiningOp<OpTy>();
     if (!producer || !producer->hasOneUse())
       return failure();
@@ -60,7 +63,8 @@ struct FoldIntoProducer : OpRewritePattern<BatchNormOp> {
     // Output channels must be dimension 1 of the batch norm's input: true
     // for conv2d (NCHW) and for linear on [N, C].
     if (static_cast<int64_t>(scale->size()) != channels ||
-        (std::is_same_v<OpTy, LinearOp> && bn.getInput().getType().getRank() != 2))
+        (std::is_same_v<OpTy, LinearOp> &&
+         bn.getInput().getType().getRank() != 2))
       return failure();
     std::vector<float> oldBias(channels, 0.0f);
     if (Value b = producer.getBias()) {
@@ -79,7 +83,9 @@ struct FoldIntoProducer : OpRewritePattern<BatchNormOp> {
       b[c] = (oldBias[c] - (*mean)[c]) * a + (*bias)[c];
     }
     Location loc = bn.getLoc();
-    Value newW = constant(rewriter, loc, wType.getShape(), w);
+    // The folded weights keep the weights' name (reports name layers by it).
+    Value newW =
+        constant(rewriter, producer.getWeight().getLoc(), wType.getShape(), w);
     Value newB = constant(rewriter, loc, {channels}, b);
     rewriter.modifyOpInPlace(producer, [&] {
       producer.getWeightMutable().assign(newW);
@@ -93,10 +99,12 @@ struct FoldIntoProducer : OpRewritePattern<BatchNormOp> {
   }
 };
 
-struct FoldBatchNormPass : mlir::dr1::impl::FoldBatchNormBase<FoldBatchNormPass> {
+struct FoldBatchNormPass
+    : mlir::dr1::impl::FoldBatchNormBase<FoldBatchNormPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldIntoProducer<Conv2DOp>, FoldIntoProducer<LinearOp>>(&getContext());
+    patterns.add<FoldIntoProducer<Conv2DOp>, FoldIntoProducer<LinearOp>>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

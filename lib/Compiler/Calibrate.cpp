@@ -18,6 +18,7 @@
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -41,21 +42,21 @@ SmallVector<Operation *> quantizableOps(func::FuncOp fn) {
   return ops;
 }
 
-size_t dtypeBytes(int32_t dtype) {
-  switch (dtype) {
-  case DR1_DTYPE_F64:
-  case DR1_DTYPE_I64:
-    return 8;
-  case DR1_DTYPE_F32:
-  case DR1_DTYPE_I32:
-    return 4;
-  case DR1_DTYPE_F16:
-  case DR1_DTYPE_BF16:
-  case DR1_DTYPE_I16:
-    return 2;
-  default:
-    return 1;
-  }
+/// A layer's name for reports: the ONNX node (or Python layer) name, else
+/// file:line.
+std::string layerName(Location loc) {
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    return fused.getLocations().empty() ? "?"
+                                        : layerName(fused.getLocations()[0]);
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return (llvm::sys::path::filename(file.getFilename().getValue()) + ":" +
+            llvm::Twine(file.getLine()))
+        .str();
+  if (auto call = dyn_cast<CallSiteLoc>(loc))
+    return layerName(call.getCallee());
+  return "?";
 }
 
 /// numpy's name of an ABI dtype.
@@ -134,7 +135,8 @@ FailureOr<Samples> matchInputs(Location loc, const dr1_model_info &info,
 } // namespace
 
 auto ::dr1::calibrate(ModuleOp module, func::FuncOp entry,
-                      const CompileOptions &options) -> LogicalResult {
+                      const CompileOptions &options,
+                      std::vector<QuantizedLayer> &layers) -> LogicalResult {
   Location loc = entry.getLoc();
   SmallVector<Operation *> ops = quantizableOps(entry);
   if (ops.empty())
@@ -166,6 +168,11 @@ auto ::dr1::calibrate(ModuleOp module, func::FuncOp entry,
   probeFn.setFunctionType(FunctionType::get(module.getContext(),
                                             probeFn.getArgumentTypes(),
                                             ValueRange(results).getTypes()));
+  if (ArrayAttr attrs = probeFn.getAllResultAttrs()) {
+    SmallVector<Attribute> all(attrs.begin(), attrs.end());
+    all.resize(results.size(), DictionaryAttr::get(module.getContext()));
+    probeFn.setAllResultAttrs(all);
+  }
 
   CompileOptions probeOptions;
   probeOptions.target = "host";
@@ -241,11 +248,44 @@ auto ::dr1::calibrate(ModuleOp module, func::FuncOp entry,
     if (options.calibrationProgress)
       options.calibrationProgress(n + 1, samples->count);
   }
-  for (auto [op, r] : llvm::zip(ops, probeIndex)) {
+  for (auto [i, op] : llvm::enumerate(ops)) {
+    unsigned r = probeIndex[i];
+    std::string precision = i < options.layerPrecisions.size()
+                                ? options.layerPrecisions[i]
+                                : std::string("int8");
+    if (precision != "int8" && precision != "f32")
+      return emitError(op->getLoc(), "layer ")
+             << i << ": unknown precision '" << precision
+             << "' (expected int8 or f32)";
     if (!(lo[r] <= hi[r])) // nothing finite was seen: leave it in float
-      continue;
-    op->setAttr("dr1.input_range",
-                DenseF32ArrayAttr::get(module.getContext(), {lo[r], hi[r]}));
+      precision = "f32";
+    else
+      op->setAttr("dr1.input_range",
+                  DenseF32ArrayAttr::get(module.getContext(), {lo[r], hi[r]}));
+    op->setAttr("dr1.precision", StringAttr::get(op->getContext(), precision));
+    QuantizedLayer layer;
+    layer.name = layerName(op->getLoc());
+    // Traced models name their parameters, not their ops.
+    if (layer.name == "?")
+      if (Operation *w = op->getOperand(1).getDefiningOp()) {
+        layer.name = layerName(w->getLoc());
+        if (StringRef(layer.name).ends_with(".weight"))
+          layer.name.resize(layer.name.size() - 7);
+      }
+    layer.op = op->getName().getStringRef().str();
+    layer.weightElements =
+        cast<ShapedType>(op->getOperand(1).getType()).getNumElements();
+    auto qop = cast<mlir::dr1::QuantizableOpInterface>(op);
+    layer.channels = cast<ShapedType>(op->getOperand(1).getType())
+                         .getDimSize(qop.getWeightChannelAxis());
+    layer.min = lo[r];
+    layer.max = hi[r];
+    layer.precision = precision;
+    layers.push_back(layer);
   }
+  if (options.layerPrecisions.size() > ops.size())
+    return emitError(loc, "") << options.layerPrecisions.size()
+                              << " layer precisions given, the model has "
+                              << ops.size() << " quantizable layers";
   return success();
 }

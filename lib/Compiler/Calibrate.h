@@ -8,9 +8,12 @@
 namespace dr1 {
 
 /// Runs `entry` (after the graph prologue) on options.calibrationData and
-/// records every quantizable op's activation range as dr1.input_range.
+/// records every quantizable op's activation range as dr1.input_range and
+/// its precision (options.layerPrecisions) as dr1.precision; `layers`
+/// lists them.
 mlir::LogicalResult calibrate(mlir::ModuleOp module, mlir::func::FuncOp entry,
-                              const CompileOptions &options);
+                              const CompileOptions &options,
+                              std::vector<QuantizedLayer> &layers);
 
 } // namespace dr1
 

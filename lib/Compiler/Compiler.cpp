@@ -329,7 +329,7 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return failure();
   if (options.quantize == "int8" &&
       failed(calibrate(module, module.lookupSymbol<func::FuncOp>(runName),
-                       options)))
+                       options, artifact.layers)))
     return failure();
   if (failed(runStage(module, [&](OpPassManager &pm) {
         buildGraphEpilogue(pm, options.disabledPasses);

@@ -75,11 +75,14 @@ def _trace(model, arrays, names):
     return ctx, outs, single, key
 
 
-def _compile(ctx, name, target, cpu, features, opt_level, threads=1, disable_passes=()):
+def _compile(ctx, name, target, cpu, features, opt_level, threads=1, disable_passes=(),
+             quantize="", calibration="", layer_precisions=()):
     try:
         return ctx.graph.compile(target=target, cpu=cpu, features=features,
                                  opt_level=opt_level, name=name, emit="obj",
-                                 threads=threads, disabled_passes=list(disable_passes))
+                                 threads=threads, disabled_passes=list(disable_passes),
+                                 quantize=quantize, calibration=calibration,
+                                 layer_precisions=list(layer_precisions))
     except _dr1.CompileError as e:
         raise CompileError(str(e)) from None
 
@@ -273,7 +276,7 @@ class StaticModel:
         name = "m" + h[:16]
         path = os.path.join(cache_dir(), h + ".so")
         if not os.path.exists(path):
-            obj, _header, _ws = _compile(ctx, name, *self.options)
+            obj, _header, _ws, _layers = _compile(ctx, name, *self.options)
             _link_shared(obj, path, self.options[4], self.cuda)
             self.compiles += 1
         else:
@@ -375,7 +378,7 @@ class OnnxModel:
         self.compiled = False
         if not os.path.exists(so):
             try:
-                obj, _header, _ws = _dr1.compile_onnx(
+                obj, _header, _ws, _layers = _dr1.compile_onnx(
                     self.path, target=target, cpu=cpu, features=features, opt_level=opt_level,
                     name=name, emit="obj",
                     input_shapes={k: list(v) for k, v in (input_shapes or {}).items()},
@@ -459,7 +462,7 @@ def optimize(model, method="static", example_inputs=None, target="host", output=
             base = os.path.splitext(os.path.basename(output))[0]
             sym = name or "".join(c if c.isalnum() or c == "_" else "_" for c in base)
             try:
-                obj, header, ws = _dr1.compile_onnx(os.fspath(model), target=target, cpu=cpu,
+                obj, header, ws, _layers = _dr1.compile_onnx(os.fspath(model), target=target, cpu=cpu,
                                                     features=features, opt_level=opt_level,
                                                     name=sym, emit="obj", threads=int(threads),
                                                     disabled_passes=list(disable_passes))
@@ -487,7 +490,7 @@ def optimize(model, method="static", example_inputs=None, target="host", output=
     sym = name or "".join(c if c.isalnum() or c == "_" else "_" for c in base)
     if not sym or sym[0].isdigit():
         sym = "model_" + sym
-    obj, header, ws = _compile(ctx, sym, target, cpu, features, opt_level, threads,
+    obj, header, ws, _layers = _compile(ctx, sym, target, cpu, features, opt_level, threads,
                                disable_passes)
     return _write_artifact(output, obj, header, ws)
 

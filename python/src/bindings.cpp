@@ -38,8 +38,14 @@ static ::dr1::CompileOptions
 compileOptions(const std::string &target, const std::string &cpu,
                const std::string &features, unsigned optLevel,
                const std::string &name, const std::string &emit,
-               unsigned threads, const std::vector<std::string> &disabled) {
+               unsigned threads, const std::vector<std::string> &disabled,
+               const std::string &quantize = "",
+               const std::string &calibration = "",
+               const std::vector<std::string> &layerPrecisions = {}) {
   ::dr1::CompileOptions options;
+  options.quantize = quantize;
+  options.calibrationData = calibration;
+  options.layerPrecisions = layerPrecisions;
   options.target = target;
   options.cpu = cpu;
   options.features = features;
@@ -49,6 +55,24 @@ compileOptions(const std::string &target, const std::string &cpu,
   options.name = name;
   options.emit = emitKind(emit);
   return options;
+}
+
+/// (output bytes, header, workspace size, calibrated layers as dicts).
+py::tuple artifactTuple(const ::dr1::Artifact &art) {
+  py::list layers;
+  for (const ::dr1::QuantizedLayer &l : art.layers) {
+    py::dict d;
+    d["name"] = l.name;
+    d["op"] = l.op;
+    d["weight_elements"] = l.weightElements;
+    d["channels"] = l.channels;
+    d["min"] = l.min;
+    d["max"] = l.max;
+    d["precision"] = l.precision;
+    layers.append(d);
+  }
+  return py::make_tuple(py::bytes(art.output), art.header, art.workspaceSize,
+                        layers);
 }
 
 namespace {
@@ -226,10 +250,13 @@ public:
                     const std::string &features, unsigned optLevel,
                     const std::string &name, const std::string &emit,
                     unsigned threads,
-                    const std::vector<std::string> &disabledPasses) {
+                    const std::vector<std::string> &disabledPasses,
+                    const std::string &quantize, const std::string &calibration,
+                    const std::vector<std::string> &layerPrecisions) {
     DiagnosticCollector diags(*context);
-    ::dr1::CompileOptions options = compileOptions(
-        target, cpu, features, optLevel, name, emit, threads, disabledPasses);
+    ::dr1::CompileOptions options =
+        compileOptions(target, cpu, features, optLevel, name, emit, threads,
+                       disabledPasses, quantize, calibration, layerPrecisions);
     OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
     FailureOr<::dr1::Artifact> art;
     {
@@ -238,8 +265,7 @@ public:
     }
     if (failed(art))
       throw CompileError(diags.take());
-    return py::make_tuple(py::bytes(art->output), art->header,
-                          art->workspaceSize);
+    return artifactTuple(*art);
   }
 
 private:
@@ -303,19 +329,21 @@ private:
 }
 
 /// Imports an ONNX file and compiles it: (output bytes, header, workspace).
-py::tuple compileOnnx(const std::string &path, const std::string &target,
-                      const std::string &cpu, const std::string &features,
-                      unsigned optLevel, const std::string &name,
-                      const std::string &emit,
-                      const std::map<std::string, std::vector<int64_t>> &shapes,
-                      const std::map<std::string, py::array> &constants,
-                      unsigned threads,
-                      const std::vector<std::string> &disabledPasses) {
+py::tuple
+compileOnnx(const std::string &path, const std::string &target,
+            const std::string &cpu, const std::string &features,
+            unsigned optLevel, const std::string &name, const std::string &emit,
+            const std::map<std::string, std::vector<int64_t>> &shapes,
+            const std::map<std::string, py::array> &constants, unsigned threads,
+            const std::vector<std::string> &disabledPasses,
+            const std::string &quantize, const std::string &calibration,
+            const std::vector<std::string> &layerPrecisions) {
   MLIRContext context(MLIRContext::Threading::DISABLED);
   ::dr1::registerDialects(context);
   DiagnosticCollector diags(context);
-  ::dr1::CompileOptions options = compileOptions(
-      target, cpu, features, optLevel, name, emit, threads, disabledPasses);
+  ::dr1::CompileOptions options =
+      compileOptions(target, cpu, features, optLevel, name, emit, threads,
+                     disabledPasses, quantize, calibration, layerPrecisions);
   ::dr1::OnnxImportOptions importOptions;
   importOptions.inputShapes = shapes;
   for (const auto &[name, array] : constants) {
@@ -339,8 +367,7 @@ py::tuple compileOnnx(const std::string &path, const std::string &target,
   }
   if (failed(art))
     throw CompileError(diags.take());
-  return py::make_tuple(py::bytes(art->output), art->header,
-                        art->workspaceSize);
+  return artifactTuple(*art);
 }
 
 /// Calls a compiled model's NAME_run_packed: the per-call path of
@@ -374,7 +401,9 @@ PYBIND11_MODULE(_dr1, m) {
         py::arg("input_shapes") = std::map<std::string, std::vector<int64_t>>(),
         py::arg("constant_inputs") = std::map<std::string, py::array>(),
         py::arg("threads") = 1,
-        py::arg("disabled_passes") = std::vector<std::string>());
+        py::arg("disabled_passes") = std::vector<std::string>(),
+        py::arg("quantize") = "", py::arg("calibration") = "",
+        py::arg("layer_precisions") = std::vector<std::string>());
   m.def("supported_onnx_ops", &::dr1::supportedOnnxOps);
   m.def("call_packed", &callPacked, py::arg("fn"), py::arg("inputs"),
         py::arg("outputs"), py::arg("workspace"));
@@ -397,5 +426,7 @@ PYBIND11_MODULE(_dr1, m) {
            py::arg("cpu") = "", py::arg("features") = "",
            py::arg("opt_level") = 3, py::arg("name") = "model",
            py::arg("emit") = "obj", py::arg("threads") = 1,
-           py::arg("disabled_passes") = std::vector<std::string>());
+           py::arg("disabled_passes") = std::vector<std::string>(),
+           py::arg("quantize") = "", py::arg("calibration") = "",
+           py::arg("layer_precisions") = std::vector<std::string>());
 }

@@ -85,11 +85,24 @@ struct CompileOptions {
   /// leading sample dimension for several samples (or, for a batch-1
   /// input, samples along the batch dimension).
   std::string calibrationData;
+  /// Per quantizable layer, in the order Artifact::layers lists them:
+  /// "int8" or "f32" (mixed precision). Layers past the end are int8.
+  std::vector<std::string> layerPrecisions;
   /// Called after each calibration sample with (done, total).
   std::function<void(int64_t, int64_t)> calibrationProgress;
   /// Optional dr1 passes to skip (by flag, e.g. "dr1-fold-batch-norm"),
   /// to measure what each contributes.
   std::vector<std::string> disabledPasses;
+};
+
+/// A layer calibration measured (quantize = "int8").
+struct QuantizedLayer {
+  std::string name;      ///< source location: ONNX node name, or file:line
+  std::string op;        ///< "dr1.conv2d", ...
+  int64_t weightElements; ///< elements of its weight
+  int64_t channels;       ///< output channels (one int8 scale each)
+  float min, max;        ///< the activation range seen
+  std::string precision; ///< what it was compiled in: "int8" or "f32"
 };
 
 struct Artifact {
@@ -99,6 +112,8 @@ struct Artifact {
   std::string header;
   /// Bytes of workspace the entry point needs (Object only).
   uint64_t workspaceSize = 0;
+  /// With quantize = "int8": every calibrated layer.
+  std::vector<QuantizedLayer> layers;
 };
 
 /// Compiles `module` (dr1 dialect, possibly mixed with func/arith/tensor).

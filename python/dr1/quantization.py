@@ -1,0 +1,262 @@
+"""dr1.quantization: int8 chosen per layer from measured sensitivity.
+
+    from dr1.quantization import AutoQuantizer
+    quantizer = AutoQuantizer(model, dataset=val_loader)
+    quantized_model = quantizer.quantize(method='mixed-precision')
+    print(quantized_model.report)
+
+`model` is a dr1 Module or an ONNX file; `dataset` an iterable of input
+batches or of (input, label) batches. Calibration runs dr1's own compiled
+float code on the batches (dr1c --quantize=int8 --calibration does the
+same); every matmul, linear and convolution with constant weights is then
+a candidate for int8. 'mixed-precision' measures each layer's sensitivity
+(the accuracy drop with labels, else the output's relative error, when only
+that layer is int8) and makes int8 the least sensitive layers, as many as
+keep the whole model within the accuracy budget.
+"""
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+from . import _dr1
+from .compiled import _Loaded, _compile, _link_shared, _model_info, _trace
+from .nn import Module
+from .tensor import Tensor
+from .tracer import CompileError
+
+__all__ = ["AutoQuantizer", "QuantizedModel", "QuantizationReport"]
+
+
+def _arrays(batch):
+    if isinstance(batch, (Tensor, np.ndarray)):
+        batch = (batch,)
+    return tuple(np.ascontiguousarray(b.numpy() if isinstance(b, Tensor) else np.asarray(b))
+                 for b in batch)
+
+
+def _split(item):
+    """(inputs, label or None) from a dataset item."""
+    if isinstance(item, (tuple, list)) and len(item) == 2 and not isinstance(
+            item[0], (int, float)):
+        x, y = item
+        if y is not None and not isinstance(y, (tuple, list)):
+            return _arrays(x), np.asarray(y.numpy() if isinstance(y, Tensor) else y)
+    return _arrays(item), None
+
+
+class QuantizationReport:
+    """Per layer: precision, sensitivity and weight size; the model's metric
+    and object size before and after. str() is a table; `rows` the data."""
+
+    def __init__(self, rows, metric, before, after, size_before, size_after, budget):
+        self.rows = rows
+        self.metric = metric
+        self.metric_before, self.metric_after = before, after
+        self.size_before, self.size_after = size_before, size_after
+        self.budget = budget
+
+    def as_dict(self):
+        return {"layers": self.rows, "metric": self.metric,
+                "metric_before": self.metric_before, "metric_after": self.metric_after,
+                "object_bytes_before": self.size_before,
+                "object_bytes_after": self.size_after, "budget": self.budget}
+
+    def __str__(self):
+        head = f"{'layer':<28} {'op':<12} {'precision':<9} {'sensitivity':>11} {'weights':>10}"
+        lines = [head, "-" * len(head)]
+        for r in self.rows:
+            sens = "-" if r["sensitivity"] is None else f"{r['sensitivity']:.4f}"
+            lines.append(f"{r['name'][:28]:<28} {r['op'].replace('dr1.', ''):<12} "
+                         f"{r['precision']:<9} {sens:>11} {r['weight_bytes']:>10}")
+        lines.append(f"{self.metric}: {self.metric_before:.4f} (f32) -> "
+                     f"{self.metric_after:.4f} (budget {self.budget:.2%} relative)")
+        wb = sum(4 * r["weight_elements"] for r in self.rows)
+        wa = sum(r["weight_bytes"] for r in self.rows)
+        lines.append(f"weights of these layers: {wb} -> {wa} bytes ({wa / max(1, wb):.1%})")
+        lines.append(f"object size: {self.size_before} -> {self.size_after} bytes "
+                     f"({self.size_after / max(1, self.size_before):.1%})")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+class QuantizedModel:
+    """The compiled, quantized model: call it with numpy arrays (or Tensors);
+    `report` says what was chosen; `export` writes object + header."""
+
+    def __init__(self, quantizer, precisions, loaded, report):
+        self._q = quantizer
+        self.precisions = list(precisions)
+        self._loaded = loaded
+        self.report = report
+
+    def __call__(self, *inputs):
+        outs = self._loaded([np.ascontiguousarray(_arrays(x)[0]) for x in inputs])
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+    def export(self, output, target="host", cpu="", features="", name=None):
+        """Writes OUTPUT (.o) and the header beside it, for any dr1 target."""
+        name = name or os.path.splitext(os.path.basename(output))[0].replace("-", "_")
+        obj, header, _ws, _layers = self._q._compile_variant(
+            self.precisions, target=target, cpu=cpu, features=features, name=name)
+        with open(output, "wb") as f:
+            f.write(obj)
+        with open(os.path.splitext(output)[0] + ".h", "w") as f:
+            f.write(header)
+        return output
+
+
+class AutoQuantizer:
+    def __init__(self, model, dataset, accuracy_budget=0.01, objective="size",
+                 max_batches=None, target="host", cpu="", features="", verbose=True):
+        """accuracy_budget: the largest relative loss of the metric allowed
+        (accuracy with labels; else 1 - relative output error). objective:
+        'size' (int8 for the layers with the most weights first among equally
+        harmless ones) or 'latency' (by multiply-adds, approximated the same
+        way). max_batches: use at most this many batches."""
+        if objective not in ("size", "latency"):
+            raise ValueError(f"objective must be 'size' or 'latency', got {objective!r}")
+        if not 0 <= accuracy_budget < 1:
+            raise ValueError("accuracy_budget is a fraction in [0, 1)")
+        self.model = model
+        self.budget = accuracy_budget
+        self.objective = objective
+        self.target, self.cpu, self.features = target, cpu, features
+        self.verbose = verbose
+        self.onnx = isinstance(model, (str, os.PathLike))
+        if not self.onnx and not isinstance(model, Module):
+            raise TypeError("AutoQuantizer takes a dr1 Module or the path of an ONNX file")
+        batches = []
+        for i, item in enumerate(dataset):
+            if max_batches is not None and i >= max_batches:
+                break
+            batches.append(_split(item))
+        if not batches:
+            raise ValueError("the dataset is empty")
+        shapes = [a.shape for a in batches[0][0]]
+        # A compiled model has one shape: batches of another (a short last
+        # batch) are left out.
+        self.batches = [b for b in batches if [a.shape for a in b[0]] == shapes]
+        self.labels = all(y is not None for _, y in self.batches)
+        self._dir = tempfile.TemporaryDirectory(prefix="dr1-quant-")
+        self.calibration = os.path.join(self._dir.name, "calibration.npz")
+        np.savez(self.calibration, *[np.stack([b[0][i] for b in self.batches])
+                                     for i in range(len(shapes))])
+        if not self.onnx:
+            names = {id(p): n for n, p in model.named_parameters()}
+            names.update({id(b): n for n, b in model.named_buffers()})
+            self._ctx = _trace(model, list(self.batches[0][0]), names)[0]
+        self._count = 0
+
+    def _log(self, msg):
+        if self.verbose:
+            print(f"dr1.quantization: {msg}", file=sys.stderr, flush=True)
+
+    def _compile_variant(self, precisions, target=None, cpu=None, features=None, name="q",
+                         quantize=True):
+        target = self.target if target is None else target
+        cpu = self.cpu if cpu is None else cpu
+        features = self.features if features is None else features
+        q = dict(quantize="int8" if quantize else "",
+                 calibration=self.calibration if quantize else "",
+                 layer_precisions=list(precisions))
+        try:
+            if self.onnx:
+                return _dr1.compile_onnx(os.fspath(self.model), target=target, cpu=cpu,
+                                         features=features, name=name, **q)
+            return _compile(self._ctx, name, target, cpu, features, 3, **q)
+        except _dr1.CompileError as e:
+            raise CompileError(str(e)) from None
+
+    def _load(self, precisions, quantize=True):
+        """(loaded model, object bytes, layers) for this assignment, on this machine."""
+        self._count += 1
+        name = f"q{self._count}"
+        obj, _h, _ws, layers = self._compile_variant(precisions, target="host", cpu="",
+                                                     features="", name=name,
+                                                     quantize=quantize)
+        path = os.path.join(self._dir.name, f"{name}.so")
+        _link_shared(obj, path)
+        ws, ins, outs = _model_info(path, name)
+        loaded = _Loaded(path, name, [(s, d) for _, s, d in ins],
+                         [(s, d) for _, s, d in outs], ws)
+        return loaded, len(obj), layers
+
+    def _outputs(self, loaded):
+        return [loaded(list(x))[0] for x, _ in self.batches]
+
+    def _metric(self, outs, reference):
+        """Accuracy with labels; else 1 - relative error against f32."""
+        if self.labels:
+            hits = total = 0
+            for o, (_, y) in zip(outs, self.batches):
+                pred = o.reshape(len(y), -1).argmax(axis=1) if o.ndim > 1 else o
+                hits += int((pred == y.reshape(-1)).sum())
+                total += y.size
+            return hits / max(1, total)
+        num = sum(float(np.abs(o - r).sum()) for o, r in zip(outs, reference))
+        den = sum(float(np.abs(r).sum()) for r in reference)
+        return 1.0 - num / max(den, 1e-30)
+
+    def quantize(self, method="mixed-precision"):
+        if method in ("bf16", "f16"):
+            raise NotImplementedError(f"method '{method}' is not implemented yet "
+                                      "(int8 and mixed-precision are)")
+        if method not in ("int8", "mixed-precision"):
+            raise ValueError(f"unknown method {method!r} (expected 'int8' or "
+                             "'mixed-precision')")
+        f32, f32_size, _ = self._load([], quantize=False)
+        reference = self._outputs(f32)
+        base = self._metric(reference, reference)
+        _, _, layers = self._load([])
+        n = len(layers)
+        self._log(f"{n} quantizable layers, {len(self.batches)} batches, "
+                  f"metric {'accuracy' if self.labels else 'output agreement'} "
+                  f"{base:.4f} in f32")
+        floor = base * (1 - self.budget)
+        sensitivity = [None] * n
+        if method == "int8":
+            chosen = ["int8"] * n
+        else:
+            for i in range(n):
+                only = ["f32"] * n
+                only[i] = "int8"
+                loaded, _, _ = self._load(only)
+                sensitivity[i] = base - self._metric(self._outputs(loaded), reference)
+                self._log(f"layer {i + 1}/{n} {layers[i]['name']}: sensitivity "
+                          f"{sensitivity[i]:.4f}")
+            # Least harmful first; among equals, the most weights first.
+            order = sorted(range(n), key=lambda i: (round(sensitivity[i], 6),
+                                                    -layers[i]["weight_elements"]))
+
+            def assign(k):
+                p = ["f32"] * n
+                for i in order[:k]:
+                    p[i] = "int8"
+                return p
+            # The largest prefix of that order that meets the budget
+            # (binary search: the metric falls, roughly, as layers join).
+            lo, hi = 0, n
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                loaded, _, _ = self._load(assign(mid))
+                ok = self._metric(self._outputs(loaded), reference) >= floor
+                self._log(f"{mid} layers int8: {'within' if ok else 'over'} budget")
+                lo, hi = (mid, hi) if ok else (lo, mid - 1)
+            chosen = assign(lo)
+        loaded, size, layers = self._load(chosen)
+        after = self._metric(self._outputs(loaded), reference)
+        rows = [{"name": l["name"], "op": l["op"], "precision": l["precision"],
+                 "weight_elements": l["weight_elements"],
+                 "sensitivity": sensitivity[i],
+                 # int8: a byte per weight and an f32 scale per channel.
+                 "weight_bytes": (l["weight_elements"] + 4 * l["channels"]
+                                  if l["precision"] == "int8" else 4 * l["weight_elements"]),
+                 "range": (l["min"], l["max"])} for i, l in enumerate(layers)]
+        report = QuantizationReport(rows, "accuracy" if self.labels else "output agreement",
+                                    base, after, f32_size, size, self.budget)
+        self._log(f"{sum(p == 'int8' for p in chosen)}/{n} layers int8; "
+                  f"{report.metric} {after:.4f}; object {f32_size} -> {size} bytes")
+        return QuantizedModel(self, chosen, loaded, report)
