@@ -17,6 +17,9 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -58,6 +61,84 @@ std::string layerName(Location loc) {
     return layerName(call.getCallee());
   return "?";
 }
+
+/// The op's name in reports and calibration tables.
+std::string reportName(Operation *op) {
+  std::string name = layerName(op->getLoc());
+  // Traced models name their parameters, not their ops.
+  if (name == "?")
+    if (Operation *w = op->getOperand(1).getDefiningOp()) {
+      name = layerName(w->getLoc());
+      if (StringRef(name).ends_with(".weight"))
+        name.resize(name.size() - 7);
+    }
+  return name;
+}
+
+/// Share of the values each tail the percentile method leaves out.
+constexpr double kPercentile = 1e-4;
+
+/// Counts of activation values in equal bins over their [lo, hi].
+struct Histogram {
+  static constexpr int kBins = 2048;
+  float lo = 0, hi = 0;
+  std::vector<double> counts;
+
+  Histogram() = default;
+  Histogram(float lo, float hi) : lo(lo), hi(hi), counts(kBins, 0.0) {}
+  double width() const { return (double(hi) - lo) / kBins; }
+  double center(int b) const { return lo + (b + 0.5) * width(); }
+  void add(float v) {
+    int b = width() > 0 ? int((double(v) - lo) / width()) : 0;
+    counts[std::clamp(b, 0, kBins - 1)] += 1;
+  }
+
+  /// The values at quantiles p and 1 - p (bin edges).
+  std::pair<float, float> percentileRange(double p) const {
+    double total = 0;
+    for (double c : counts)
+      total += c;
+    double cut = p * total, seen = 0;
+    int first = 0, last = kBins - 1;
+    for (; first < kBins - 1 && seen + counts[first] <= cut; ++first)
+      seen += counts[first];
+    seen = 0;
+    for (; last > first && seen + counts[last] <= cut; --last)
+      seen += counts[last];
+    return {float(lo + first * width()), float(lo + (last + 1) * width())};
+  }
+
+  /// The range, [lo, hi] with each end pulled in (independently, on a
+  /// geometric grid), whose int8 grid (as dr1-quantize builds it: 255 steps
+  /// spanning the range and 0) gives the least expected squared error:
+  /// rounding (step^2 / 12) inside, clipping outside.
+  std::pair<float, float> mseRange() const {
+    std::pair<float, float> best{lo, hi};
+    double bestErr = std::numeric_limits<double>::infinity();
+    constexpr int kSteps = 48;
+    for (int i = 0; i < kSteps; ++i) {
+      for (int j = 0; j < kSteps; ++j) {
+        double a = std::min(0.0, lo * std::pow(0.9, i));
+        double b = std::max(0.0, hi * std::pow(0.9, j));
+        double step = (b - a) / 255.0;
+        double err = 0;
+        for (int k = 0; k < kBins; ++k) {
+          if (counts[k] == 0)
+            continue;
+          double c = center(k);
+          double d = c < a ? a - c : c > b ? c - b : 0.0;
+          err += counts[k] * (d > 0 ? d * d : step * step / 12.0);
+        }
+        if (err < bestErr) {
+          bestErr = err;
+          best = {float(std::min(a, double(lo) * std::pow(0.9, i))),
+                  float(std::max(b, double(hi) * std::pow(0.9, j)))};
+        }
+      }
+    }
+    return best;
+  }
+};
 
 /// numpy's name of an ABI dtype.
 const char *npyName(int32_t dtype) {
@@ -134,14 +215,17 @@ FailureOr<Samples> matchInputs(Location loc, const dr1_model_info &info,
 
 } // namespace
 
-auto ::dr1::calibrate(ModuleOp module, func::FuncOp entry,
-                      const CompileOptions &options,
-                      std::vector<QuantizedLayer> &layers) -> LogicalResult {
-  Location loc = entry.getLoc();
-  SmallVector<Operation *> ops = quantizableOps(entry);
-  if (ops.empty())
-    return success();
+namespace {
 
+/// Runs the samples through the model; per op of `ops`, the range of its
+/// activation (lo > hi where nothing finite was seen).
+LogicalResult measureRanges(ModuleOp module, func::FuncOp entry,
+                            ArrayRef<Operation *> ops,
+                            const ::dr1::CompileOptions &options,
+                            std::vector<std::pair<float, float>> &ranges,
+                            int64_t &sampleCount) {
+  using namespace ::dr1;
+  Location loc = entry.getLoc();
   // The probe model: the same function, every measured activation returned
   // after the model's own outputs (each value once).
   OwningOpRef<ModuleOp> probe = module.clone();
@@ -228,28 +312,153 @@ auto ::dr1::calibrate(ModuleOp module, func::FuncOp entry,
   if (!workspace)
     return emitError(loc, "calibration: cannot allocate the workspace");
 
+  // Every sample through the model, `visit(probe, values, count)` on
+  // each measured activation. Histogram methods take two passes.
+  bool histograms = options.calibrationMethod != "minmax";
+  int64_t passes = histograms ? 2 : 1;
+  std::vector<const void *> inPtrs(info->num_inputs);
+  auto runAll = [&](int64_t pass, auto visit) {
+    for (int64_t n = 0; n < samples->count; ++n) {
+      for (int32_t i = 0; i < info->num_inputs; ++i)
+        inPtrs[i] = samples->base[i] + n * samples->stride[i];
+      info->run(inPtrs.data(), outPtrs.data(), workspace.get());
+      for (unsigned r = numOutputs; r < results.size(); ++r)
+        visit(r, reinterpret_cast<const float *>(outPtrs[r]),
+              info->outputs[r].size_bytes / sizeof(float));
+      if (options.calibrationProgress)
+        options.calibrationProgress(pass * samples->count + n + 1,
+                                    passes * samples->count);
+    }
+  };
   std::vector<float> lo(results.size(), std::numeric_limits<float>::infinity());
   std::vector<float> hi(results.size(),
                         -std::numeric_limits<float>::infinity());
-  std::vector<const void *> inPtrs(info->num_inputs);
-  for (int64_t n = 0; n < samples->count; ++n) {
-    for (int32_t i = 0; i < info->num_inputs; ++i)
-      inPtrs[i] = samples->base[i] + n * samples->stride[i];
-    info->run(inPtrs.data(), outPtrs.data(), workspace.get());
-    for (unsigned r = numOutputs; r < results.size(); ++r) {
-      const float *v = reinterpret_cast<const float *>(outPtrs[r]);
-      size_t count = info->outputs[r].size_bytes / sizeof(float);
+  runAll(0, [&](unsigned r, const float *v, size_t count) {
+    for (size_t k = 0; k < count; ++k)
+      if (std::isfinite(v[k])) {
+        lo[r] = std::min(lo[r], v[k]);
+        hi[r] = std::max(hi[r], v[k]);
+      }
+  });
+  if (histograms) {
+    std::vector<Histogram> hist(results.size());
+    for (unsigned r = numOutputs; r < results.size(); ++r)
+      hist[r] = Histogram(lo[r], hi[r]);
+    runAll(1, [&](unsigned r, const float *v, size_t count) {
       for (size_t k = 0; k < count; ++k)
-        if (std::isfinite(v[k])) {
-          lo[r] = std::min(lo[r], v[k]);
-          hi[r] = std::max(hi[r], v[k]);
-        }
+        if (std::isfinite(v[k]))
+          hist[r].add(v[k]);
+    });
+    for (unsigned r = numOutputs; r < results.size(); ++r) {
+      if (!(lo[r] < hi[r]))
+        continue;
+      auto range = options.calibrationMethod == "percentile"
+                       ? hist[r].percentileRange(kPercentile)
+                       : hist[r].mseRange();
+      lo[r] = range.first;
+      hi[r] = range.second;
     }
-    if (options.calibrationProgress)
-      options.calibrationProgress(n + 1, samples->count);
   }
+  sampleCount = samples->count;
+  for (unsigned r : probeIndex)
+    ranges.push_back({lo[r], hi[r]});
+  return success();
+}
+
+/// The ranges of a table --save-calibration wrote for this model.
+LogicalResult loadTable(Location loc, StringRef path,
+                        ArrayRef<std::string> names,
+                        std::vector<std::pair<float, float>> &ranges) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return emitError(loc, "")
+           << path << ": cannot read: " << buffer.getError().message();
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buffer)->getBuffer());
+  if (!json)
+    return emitError(loc, "")
+           << path
+           << ": not a calibration table: " << llvm::toString(json.takeError());
+  const llvm::json::Object *root = json->getAsObject();
+  const llvm::json::Array *layers = root ? root->getArray("layers") : nullptr;
+  if (!layers)
+    return emitError(loc, "")
+           << path << ": not a calibration table (no layers)";
+  if (layers->size() != names.size())
+    return emitError(loc, "")
+           << path << " lists " << layers->size() << " layers; the model has "
+           << names.size() << " (a table of another model?)";
+  for (auto [i, v] : llvm::enumerate(*layers)) {
+    const llvm::json::Object *l = v.getAsObject();
+    std::optional<double> lo = l ? l->getNumber("min") : std::nullopt;
+    std::optional<double> hi = l ? l->getNumber("max") : std::nullopt;
+    std::optional<StringRef> name = l ? l->getString("name") : std::nullopt;
+    if (!lo || !hi || !name)
+      return emitError(loc, "")
+             << path << ": layer " << i << " needs name, min and max";
+    if (*name != names[i])
+      return emitError(loc, "") << path << ": layer " << i << " is '" << *name
+                                << "' in the table but '" << names[i]
+                                << "' in the model (a table of another model?)";
+    ranges.push_back({float(*lo), float(*hi)});
+  }
+  return success();
+}
+
+/// Writes the ranges so that a later compile need not run the samples.
+LogicalResult saveTable(Location loc, StringRef path,
+                        ArrayRef<std::string> names, ArrayRef<Operation *> ops,
+                        ArrayRef<std::pair<float, float>> ranges,
+                        const ::dr1::CompileOptions &options, int64_t samples) {
+  llvm::json::Array layers;
+  for (auto [i, op] : llvm::enumerate(ops))
+    layers.push_back(llvm::json::Object{{"index", int64_t(i)},
+                                        {"name", names[i]},
+                                        {"op", op->getName().getStringRef()},
+                                        {"min", ranges[i].first},
+                                        {"max", ranges[i].second}});
+  llvm::json::Object root{{"format", "dr1-calibration-1"},
+                          {"method", options.calibrationMethod},
+                          {"data", options.calibrationData},
+                          {"samples", samples},
+                          {"layers", std::move(layers)}};
+  if (llvm::Error e = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+        os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root)))
+           << "\n";
+        return llvm::Error::success();
+      }))
+    return emitError(loc, "cannot write '")
+           << path << "': " << llvm::toString(std::move(e));
+  return success();
+}
+
+} // namespace
+
+auto ::dr1::calibrate(ModuleOp module, func::FuncOp entry,
+                      const CompileOptions &options,
+                      std::vector<QuantizedLayer> &layers) -> LogicalResult {
+  Location loc = entry.getLoc();
+  SmallVector<Operation *> ops = quantizableOps(entry);
+  if (ops.empty())
+    return success();
+  std::vector<std::string> names;
+  for (Operation *op : ops)
+    names.push_back(reportName(op));
+  std::vector<std::pair<float, float>> ranges;
+  int64_t samples = 0;
+  if (StringRef(options.calibrationData).ends_with(".json")) {
+    if (failed(loadTable(loc, options.calibrationData, names, ranges)))
+      return failure();
+  } else if (failed(
+                 measureRanges(module, entry, ops, options, ranges, samples))) {
+    return failure();
+  }
+  if (!options.calibrationSave.empty() &&
+      failed(saveTable(loc, options.calibrationSave, names, ops, ranges,
+                       options, samples)))
+    return failure();
   for (auto [i, op] : llvm::enumerate(ops)) {
-    unsigned r = probeIndex[i];
+    auto [lo, hi] = ranges[i];
     std::string precision = i < options.layerPrecisions.size()
                                 ? options.layerPrecisions[i]
                                 : std::string("int8");
@@ -257,29 +466,22 @@ auto ::dr1::calibrate(ModuleOp module, func::FuncOp entry,
       return emitError(op->getLoc(), "layer ")
              << i << ": unknown precision '" << precision
              << "' (expected int8 or f32)";
-    if (!(lo[r] <= hi[r])) // nothing finite was seen: leave it in float
+    if (!(lo <= hi)) // nothing finite was seen: leave it in float
       precision = "f32";
     else
       op->setAttr("dr1.input_range",
-                  DenseF32ArrayAttr::get(module.getContext(), {lo[r], hi[r]}));
+                  DenseF32ArrayAttr::get(module.getContext(), {lo, hi}));
     op->setAttr("dr1.precision", StringAttr::get(op->getContext(), precision));
     QuantizedLayer layer;
-    layer.name = layerName(op->getLoc());
-    // Traced models name their parameters, not their ops.
-    if (layer.name == "?")
-      if (Operation *w = op->getOperand(1).getDefiningOp()) {
-        layer.name = layerName(w->getLoc());
-        if (StringRef(layer.name).ends_with(".weight"))
-          layer.name.resize(layer.name.size() - 7);
-      }
+    layer.name = names[i];
     layer.op = op->getName().getStringRef().str();
     layer.weightElements =
         cast<ShapedType>(op->getOperand(1).getType()).getNumElements();
     auto qop = cast<mlir::dr1::QuantizableOpInterface>(op);
     layer.channels = cast<ShapedType>(op->getOperand(1).getType())
                          .getDimSize(qop.getWeightChannelAxis());
-    layer.min = lo[r];
-    layer.max = hi[r];
+    layer.min = lo;
+    layer.max = hi;
     layer.precision = precision;
     layers.push_back(layer);
   }

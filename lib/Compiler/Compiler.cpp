@@ -318,6 +318,15 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return emitError(UnknownLoc::get(ctx),
                      "int8 quantization needs calibration data "
                      "(--calibration=FILE.npz)");
+  if (options.calibrationMethod != "minmax" &&
+      options.calibrationMethod != "percentile" &&
+      options.calibrationMethod != "mse")
+    return emitError(UnknownLoc::get(ctx), "unknown calibration method '")
+           << options.calibrationMethod
+           << "' (expected minmax, percentile or mse)";
+  if (options.quantize.empty() && !options.calibrationSave.empty())
+    return emitError(UnknownLoc::get(ctx),
+                     "--save-calibration needs --quantize=int8");
   if (options.quantize.empty() && !options.calibrationData.empty())
     return emitError(UnknownLoc::get(ctx),
                      "calibration data is for quantization: add "

@@ -76,13 +76,16 @@ def _trace(model, arrays, names):
 
 
 def _compile(ctx, name, target, cpu, features, opt_level, threads=1, disable_passes=(),
-             quantize="", calibration="", layer_precisions=()):
+             quantize="", calibration="", layer_precisions=(), calibration_method="minmax",
+             calibration_save=""):
     try:
         return ctx.graph.compile(target=target, cpu=cpu, features=features,
                                  opt_level=opt_level, name=name, emit="obj",
                                  threads=threads, disabled_passes=list(disable_passes),
                                  quantize=quantize, calibration=calibration,
-                                 layer_precisions=list(layer_precisions))
+                                 layer_precisions=list(layer_precisions),
+                                 calibration_method=calibration_method,
+                                 calibration_save=calibration_save)
     except _dr1.CompileError as e:
         raise CompileError(str(e)) from None
 

@@ -110,12 +110,14 @@ class QuantizedModel:
 
 class AutoQuantizer:
     def __init__(self, model, dataset, accuracy_budget=0.01, objective="size",
-                 max_batches=None, target="host", cpu="", features="", verbose=True):
+                 max_batches=None, calibration_method="minmax", target="host", cpu="",
+                 features="", verbose=True):
         """accuracy_budget: the largest relative loss of the metric allowed
         (accuracy with labels; else 1 - relative output error). objective:
         'size' (int8 for the layers with the most weights first among equally
         harmless ones) or 'latency' (by multiply-adds, approximated the same
-        way). max_batches: use at most this many batches."""
+        way). max_batches: use at most this many batches. calibration_method:
+        'minmax', 'percentile' or 'mse' (see dr1c --calibration-method)."""
         if objective not in ("size", "latency"):
             raise ValueError(f"objective must be 'size' or 'latency', got {objective!r}")
         if not 0 <= accuracy_budget < 1:
@@ -141,7 +143,10 @@ class AutoQuantizer:
         self.batches = [b for b in batches if [a.shape for a in b[0]] == shapes]
         self.labels = all(y is not None for _, y in self.batches)
         self._dir = tempfile.TemporaryDirectory(prefix="dr1-quant-")
+        self.method = calibration_method
         self.calibration = os.path.join(self._dir.name, "calibration.npz")
+        # Ranges from the first calibration, reused by every later compile.
+        self.table = os.path.join(self._dir.name, "calibration.json")
         np.savez(self.calibration, *[np.stack([b[0][i] for b in self.batches])
                                      for i in range(len(shapes))])
         if not self.onnx:
@@ -159,9 +164,14 @@ class AutoQuantizer:
         target = self.target if target is None else target
         cpu = self.cpu if cpu is None else cpu
         features = self.features if features is None else features
-        q = dict(quantize="int8" if quantize else "",
-                 calibration=self.calibration if quantize else "",
-                 layer_precisions=list(precisions))
+        q = dict(quantize="", calibration="", layer_precisions=list(precisions))
+        if quantize:
+            q["quantize"] = "int8"
+            if os.path.exists(self.table):
+                q["calibration"] = self.table
+            else:
+                q.update(calibration=self.calibration, calibration_save=self.table,
+                         calibration_method=self.method)
         try:
             if self.onnx:
                 return _dr1.compile_onnx(os.fspath(self.model), target=target, cpu=cpu,

@@ -41,8 +41,12 @@ compileOptions(const std::string &target, const std::string &cpu,
                unsigned threads, const std::vector<std::string> &disabled,
                const std::string &quantize = "",
                const std::string &calibration = "",
-               const std::vector<std::string> &layerPrecisions = {}) {
+               const std::vector<std::string> &layerPrecisions = {},
+               const std::string &calibrationMethod = "minmax",
+               const std::string &calibrationSave = "") {
   ::dr1::CompileOptions options;
+  options.calibrationMethod = calibrationMethod;
+  options.calibrationSave = calibrationSave;
   options.quantize = quantize;
   options.calibrationData = calibration;
   options.layerPrecisions = layerPrecisions;
@@ -252,11 +256,14 @@ public:
                     unsigned threads,
                     const std::vector<std::string> &disabledPasses,
                     const std::string &quantize, const std::string &calibration,
-                    const std::vector<std::string> &layerPrecisions) {
+                    const std::vector<std::string> &layerPrecisions,
+                    const std::string &calibrationMethod,
+                    const std::string &calibrationSave) {
     DiagnosticCollector diags(*context);
     ::dr1::CompileOptions options =
         compileOptions(target, cpu, features, optLevel, name, emit, threads,
-                       disabledPasses, quantize, calibration, layerPrecisions);
+                       disabledPasses, quantize, calibration, layerPrecisions,
+                       calibrationMethod, calibrationSave);
     OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
     FailureOr<::dr1::Artifact> art;
     {
@@ -328,7 +335,8 @@ private:
   throw py::value_error("unknown emit kind '" + emit + "'");
 }
 
-/// Imports an ONNX file and compiles it: (output bytes, header, workspace).
+/// Imports an ONNX file and compiles it: (output bytes, header, workspace,
+/// calibrated layers).
 py::tuple
 compileOnnx(const std::string &path, const std::string &target,
             const std::string &cpu, const std::string &features,
@@ -337,13 +345,16 @@ compileOnnx(const std::string &path, const std::string &target,
             const std::map<std::string, py::array> &constants, unsigned threads,
             const std::vector<std::string> &disabledPasses,
             const std::string &quantize, const std::string &calibration,
-            const std::vector<std::string> &layerPrecisions) {
+            const std::vector<std::string> &layerPrecisions,
+            const std::string &calibrationMethod,
+            const std::string &calibrationSave) {
   MLIRContext context(MLIRContext::Threading::DISABLED);
   ::dr1::registerDialects(context);
   DiagnosticCollector diags(context);
   ::dr1::CompileOptions options =
       compileOptions(target, cpu, features, optLevel, name, emit, threads,
-                     disabledPasses, quantize, calibration, layerPrecisions);
+                     disabledPasses, quantize, calibration, layerPrecisions,
+                     calibrationMethod, calibrationSave);
   ::dr1::OnnxImportOptions importOptions;
   importOptions.inputShapes = shapes;
   for (const auto &[name, array] : constants) {
@@ -403,7 +414,9 @@ PYBIND11_MODULE(_dr1, m) {
         py::arg("threads") = 1,
         py::arg("disabled_passes") = std::vector<std::string>(),
         py::arg("quantize") = "", py::arg("calibration") = "",
-        py::arg("layer_precisions") = std::vector<std::string>());
+        py::arg("layer_precisions") = std::vector<std::string>(),
+        py::arg("calibration_method") = "minmax",
+        py::arg("calibration_save") = "");
   m.def("supported_onnx_ops", &::dr1::supportedOnnxOps);
   m.def("call_packed", &callPacked, py::arg("fn"), py::arg("inputs"),
         py::arg("outputs"), py::arg("workspace"));
@@ -428,5 +441,7 @@ PYBIND11_MODULE(_dr1, m) {
            py::arg("emit") = "obj", py::arg("threads") = 1,
            py::arg("disabled_passes") = std::vector<std::string>(),
            py::arg("quantize") = "", py::arg("calibration") = "",
-           py::arg("layer_precisions") = std::vector<std::string>());
+           py::arg("layer_precisions") = std::vector<std::string>(),
+           py::arg("calibration_method") = "minmax",
+           py::arg("calibration_save") = "");
 }

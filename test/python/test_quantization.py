@@ -74,7 +74,8 @@ def test_int8_everywhere_and_labels():
 
 def test_export_writes_object_and_header(tmp_path):
     model = Fragile()
-    q = AutoQuantizer(model, dataset=batches(3, outlier=False), verbose=False).quantize(method="int8")
+    q = AutoQuantizer(model, dataset=batches(3, outlier=False), calibration_method="mse",
+                      verbose=False).quantize(method="int8")
     out = q.export(str(tmp_path / "qmodel.o"), target="aarch64")
     assert os.path.getsize(out) > 0
     header = (tmp_path / "qmodel.h").read_text()

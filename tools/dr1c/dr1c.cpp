@@ -120,8 +120,20 @@ static cl::opt<std::string> calibration(
     "calibration",
     cl::desc("Calibration samples for --quantize=int8: an .npz with one "
              "array per model input (by name, or arr_0, arr_1, ...), a "
-             "leading sample dimension for several samples"),
+             "leading sample dimension for several samples; or the .json "
+             "table --save-calibration wrote"),
     cl::value_desc("data.npz"), cl::cat(dr1Category));
+static cl::opt<std::string> saveCalibration(
+    "save-calibration",
+    cl::desc("Write the activation ranges calibration found to FILE.json; "
+             "--calibration=FILE.json later reuses them without the samples"),
+    cl::value_desc("FILE.json"), cl::cat(dr1Category));
+static cl::opt<std::string> calibrationMethod(
+    "calibration-method",
+    cl::desc("How activation ranges are chosen: minmax (default: every "
+             "value seen), percentile (0.01% left out at each end) or mse "
+             "(least expected squared int8 error)"),
+    cl::init("minmax"), cl::cat(dr1Category));
 static cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape for an ONNX input with symbolic dimensions, e.g. "
@@ -229,6 +241,8 @@ int main(int argc, char **argv) {
   options.profile = profile;
   options.quantize = quantize;
   options.calibrationData = calibration;
+  options.calibrationMethod = calibrationMethod;
+  options.calibrationSave = saveCalibration;
   // Calibration runs the model once per sample: show how far it got.
   bool tty = sys::Process::StandardErrIsDisplayed();
   options.calibrationProgress = [tty](int64_t done, int64_t total) {

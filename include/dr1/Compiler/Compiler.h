@@ -83,8 +83,17 @@ struct CompileOptions {
   /// For int8: an .npz file with one array per model input (by input name,
   /// or arr_0, arr_1, ... in input order), each the input's shape, with a
   /// leading sample dimension for several samples (or, for a batch-1
-  /// input, samples along the batch dimension).
+  /// input, samples along the batch dimension); or a .json table that
+  /// `calibrationSave` wrote for this model.
   std::string calibrationData;
+  /// Where to write the ranges calibration found (JSON); given later as
+  /// `calibrationData` (a .json path), they replace running the samples.
+  std::string calibrationSave;
+  /// How ranges are chosen from the samples: "minmax" (default: all values
+  /// seen), "percentile" (without the 0.01% most extreme values at each
+  /// end) or "mse" (the range with the least expected squared int8 error,
+  /// from a histogram).
+  std::string calibrationMethod = "minmax";
   /// Per quantizable layer, in the order Artifact::layers lists them:
   /// "int8" or "f32" (mixed precision). Layers past the end are int8.
   std::vector<std::string> layerPrecisions;
