@@ -56,6 +56,46 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
   ];
 }
 
+def VNNIMatmul : Pass<"dr1-vnni-matmul", "func::FuncOp"> {
+  let summary = "int8 matmuls with constant weights as AVX-512 VNNI kernels";
+  let description = [{
+    Rewrites `linalg.matmul` of i8 activations by constant i8 weights into
+    i32 (what `dr1-quantize` produces, lowered) into a register-tiled
+    kernel of `vpdpbusd` (u8 x s8, four products per 32-bit lane). The
+    weights are packed at compile time into panels `[N/32][K/4][32][4]`
+    (zeros past N and K); the activations are flipped to unsigned
+    (`x ^ 0x80`, i.e. `x + 128`) and `128 * sum_k w[k][n]` is subtracted
+    from each result column. Each 8 x 32 tile of the result keeps its 16
+    accumulators in registers over the whole K; columns go in blocks of
+    256 so that a block of weights stays in L2. Run only for targets with
+    `avx512vnni`.
+
+    Before:
+    ```mlir
+    %y = linalg.matmul ins(%a, %w : tensor<64x256xi8>, tensor<256x128xi8>)
+                       outs(%zero : tensor<64x128xi32>) -> tensor<64x128xi32>
+    ```
+    After (schematically):
+    ```mlir
+    %wp = arith.constant dense<...> : tensor<4x64x128xi8>
+    %au = linalg.generic ... arith.xori %x, %c-128_i8 ...
+    scf.for %nb ... scf.for %m0 ... scf.for %n0 ... {
+      scf.for %k4 ... iter_args(%acc0 = ..., ...) {
+        %b0 = vector.transfer_read %wp[...] : tensor<4x64x128xi8>, vector<64xi8>
+        %a = vector.broadcast ... : i32 to vector<16xi32>
+        %acc = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc0, %a, %b0) ...
+      }
+      vector.transfer_write ...
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def VectorizeElementwise : Pass<"dr1-vectorize-elementwise", "func::FuncOp"> {
   let summary = "Vectorize elementwise linalg.generic ops and row reductions";
   let description = [{

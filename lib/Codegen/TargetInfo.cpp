@@ -148,6 +148,7 @@ mlir::FailureOr<TargetInfo> TargetInfo::resolve(llvm::StringRef target,
       info.numVectorRegisters = 16;
     }
     info.hasFMA = sti->checkFeatures("+fma");
+    info.hasVNNI = sti->checkFeatures("+avx512f,+avx512vnni");
   } else {
     info.vectorBits = 128;
     info.numVectorRegisters = 32;

@@ -24,6 +24,8 @@ struct TargetInfo {
   int64_t vectorBits = 128;
   int64_t numVectorRegisters = 16;
   bool hasFMA = false;
+  /// x86: AVX-512 VNNI (vpdpbusd), for int8 products.
+  bool hasVNNI = false;
   /// 1: serial code. More: outer loops run on OpenMP threads.
   int64_t threads = 1;
   /// NVPTX only: the kernels' triple, SM ("sm_90") and PTX features.

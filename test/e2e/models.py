@@ -241,7 +241,8 @@ def quantized(rng):
     with constant weights, padded / strided / depthwise / grouped / 1x1
     convolutions, each on a model input (exact reference), and a chain whose
     second layer quantizes a computed activation. Some ranges are narrower
-    than the data, so activations saturate."""
+    than the data, so activations saturate. With AVX-512 VNNI the products
+    run as dr1-vnni-matmul's kernel (tiles and edges covered here)."""
     g = Graph()
     x = g.arg(rng.standard_normal((3, 40)).astype(np.float32))
     img = g.arg(rng.standard_normal((2, 6, 9, 9)).astype(np.float32))
@@ -253,7 +254,12 @@ def quantized(rng):
                  input_range=(0.0, float(h.v.max())))
     m = g.linear(x, g.const(_w(rng, 12, 40)), input_range=(-2.0, 2.0))
     mm = g.matmul(x, g.const(_w(rng, 40, 12)), input_range=(lo, hi))
-    outs = [h, m, mm]
+    # Past one 256-column block of weights and one 8-row tile, K not a
+    # multiple of 4 (the VNNI kernel's edges).
+    x2 = g.arg(rng.standard_normal((19, 70)).astype(np.float32))
+    big = g.linear(x2, g.const(_w(rng, 300, 70)), g.const(_w(rng, 300, scale=0.1)),
+                   input_range=(float(x2.v.min()), float(x2.v.max())))
+    outs = [h, m, mm, big]
     lo, hi = float(img.v.min()), float(img.v.max())
     outs.append(g.conv2d(img, g.const(_w(rng, 8, 6, 3, 3)), g.const(_w(rng, 8, scale=0.1)),
                          padding=(1, 1, 1, 1), input_range=(lo, hi)))
