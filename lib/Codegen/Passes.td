@@ -57,7 +57,7 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
 }
 
 def VNNIMatmul : Pass<"dr1-vnni-matmul", "func::FuncOp"> {
-  let summary = "int8 matmuls with constant weights as AVX-512 VNNI kernels";
+  let summary = "int8 matmuls and convolutions with constant weights as AVX-512 VNNI kernels";
   let description = [{
     Rewrites `linalg.matmul` of i8 activations by constant i8 weights into
     i32 (what `dr1-quantize` produces, lowered) into a register-tiled
@@ -67,8 +67,12 @@ def VNNIMatmul : Pass<"dr1-vnni-matmul", "func::FuncOp"> {
     (`x ^ 0x80`, i.e. `x + 128`) and `128 * sum_k w[k][n]` is subtracted
     from each result column. Each 8 x 32 tile of the result keeps its 16
     accumulators in registers over the whole K; columns go in blocks of
-    256 so that a block of weights stays in L2. Run only for targets with
-    `avx512vnni`.
+    256 so that a block of weights stays in L2. `linalg.conv_2d_nhwc_hwcf`
+    with constant filters gets the same kernel as an implicit GEMM (no
+    im2col buffer): filters packed as `[F/32][KH][KW][C/4][32][4]`, each
+    8-pixel x 32-filter tile of an output row summed over taps and
+    channels, the input read in place (strides, dilations). Run only for
+    targets with `avx512vnni`.
 
     Before:
     ```mlir

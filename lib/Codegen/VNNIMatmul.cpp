@@ -70,6 +70,246 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
     getOperation().walk([&](linalg::MatmulOp mm) { products.push_back(mm); });
     for (linalg::MatmulOp mm : products)
       rewrite(mm);
+    SmallVector<linalg::Conv2DNhwcHwcfOp> convs;
+    getOperation().walk(
+        [&](linalg::Conv2DNhwcHwcfOp conv) { convs.push_back(conv); });
+    for (linalg::Conv2DNhwcHwcfOp conv : convs)
+      rewriteConv(conv);
+  }
+
+  /// The same kernel for convolutions (NHWC x HWCF), as an implicit GEMM:
+  /// each 8-pixel x 32-filter tile of an output row sums, over the taps and
+  /// input channels, one input pixel's 4 channels (broadcast) times a
+  /// panel of 32 filters' 4 channels. No im2col buffer: the activations
+  /// are read in place (flipped to unsigned, channels padded to 4).
+  void rewriteConv(linalg::Conv2DNhwcHwcfOp conv) {
+    if (!conv.hasPureTensorSemantics())
+      return;
+    auto xt = dyn_cast<RankedTensorType>(conv.getInputs()[0].getType());
+    auto wt = dyn_cast<RankedTensorType>(conv.getInputs()[1].getType());
+    auto ot = dyn_cast<RankedTensorType>(conv.getOutputs()[0].getType());
+    if (!xt || !wt || !ot || !xt.hasStaticShape() || !wt.hasStaticShape() ||
+        !ot.hasStaticShape() || !xt.getElementType().isInteger(8) ||
+        !wt.getElementType().isInteger(8) || !ot.getElementType().isInteger(32))
+      return;
+    int64_t nImg = xt.getDimSize(0), h = xt.getDimSize(1),
+            wd = xt.getDimSize(2), c = xt.getDimSize(3);
+    int64_t kh = wt.getDimSize(0), kw = wt.getDimSize(1), f = wt.getDimSize(3);
+    int64_t oh = ot.getDimSize(1), ow = ot.getDimSize(2);
+    std::vector<int8_t> w = constantBytes(conv.getInputs()[1], kh * kw * c * f);
+    if (w.empty())
+      return;
+    SmallVector<int64_t> st(conv.getStrides().getValues<int64_t>()),
+        dl(conv.getDilations().getValues<int64_t>());
+    LLVM_DEBUG(llvm::dbgs() << "vnni conv: " << kh << "x" << kw << " " << c
+                            << "->" << f << " at " << oh << "x" << ow << "\n");
+
+    OpBuilder b(conv);
+    Location loc = conv.getLoc();
+    int64_t cp = llvm::alignTo(c, 4), c4 = cp / 4;
+    int64_t fp = llvm::alignTo(f, kNR), panels = fp / kNR;
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+
+    // Filters as panels [F/32][KH][KW][C/4][32 filters][4 channels].
+    std::vector<int8_t> packed(panels * kh * kw * c4 * kNR * 4, 0);
+    std::vector<int32_t> corr(fp, 0);
+    for (int64_t i = 0; i < kh; ++i)
+      for (int64_t j = 0; j < kw; ++j)
+        for (int64_t cc = 0; cc < c; ++cc)
+          for (int64_t ff = 0; ff < f; ++ff) {
+            int8_t v = w[((i * kw + j) * c + cc) * f + ff];
+            int64_t at =
+                ((((ff / kNR) * kh + i) * kw + j) * c4 + cc / 4) * kNR * 4 +
+                (ff % kNR) * 4 + cc % 4;
+            packed[at] = v;
+            corr[ff] += 128 * v;
+          }
+    auto packedType = RankedTensorType::get({panels, kh, kw, c4, kNR * 4}, i8);
+    Value wp = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(packedType, ArrayRef<int8_t>(packed)));
+    Value corrV = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({fp}, i32),
+                               ArrayRef<int32_t>(corr)));
+
+    Value x = conv.getInputs()[0];
+    Value flip = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, -128));
+    if (cp != c) {
+      Value empty = tensor::EmptyOp::create(b, loc, {nImg, h, wd, cp}, i8);
+      Value filled = linalg::FillOp::create(b, loc, flip, empty).getResult(0);
+      x = tensor::InsertSliceOp::create(
+          b, loc, x, filled, indexAttrs(b, {0, 0, 0, 0}),
+          indexAttrs(b, {nImg, h, wd, c}), indexAttrs(b, {1, 1, 1, 1}));
+    }
+    auto id4 = b.getMultiDimIdentityMap(4);
+    Value xu =
+        linalg::GenericOp::create(
+            b, loc, RankedTensorType::get({nImg, h, wd, cp}, i8), ValueRange{x},
+            ValueRange{tensor::EmptyOp::create(b, loc, {nImg, h, wd, cp}, i8)},
+            ArrayRef<AffineMap>{id4, id4},
+            SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  nb, l,
+                  arith::XOrIOp::create(nb, l, args[0], flip).getResult());
+            })
+            .getResult(0);
+
+    auto idx = [&](OpBuilder &bb, int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(bb, loc, v);
+    };
+    Value res = tensor::EmptyOp::create(b, loc, {nImg, oh, ow, fp}, i32);
+    int64_t owMain = ow - ow % kMR;
+    // for n, oh, filter panel: pixels of the row in tiles of MR, then 1.
+    auto loopN = scf::ForOp::create(
+        b, loc, idx(b, 0), idx(b, nImg), idx(b, 1), ValueRange{res},
+        [&](OpBuilder &b1, Location l, Value n, ValueRange it1) {
+          auto loopH = scf::ForOp::create(
+              b1, l, idx(b1, 0), idx(b1, oh), idx(b1, 1), ValueRange{it1[0]},
+              [&](OpBuilder &b2, Location l2, Value y, ValueRange it2) {
+                auto loopP = scf::ForOp::create(
+                    b2, l2, idx(b2, 0), idx(b2, panels), idx(b2, 1),
+                    ValueRange{it2[0]},
+                    [&](OpBuilder &b3, Location l3, Value panel,
+                        ValueRange it3) {
+                      Value r = it3[0];
+                      auto pixels = [&](Value r, int64_t from, int64_t to,
+                                        int64_t tile) -> Value {
+                        if (from >= to)
+                          return r;
+                        return scf::ForOp::create(
+                                   b3, l3, idx(b3, from), idx(b3, to),
+                                   idx(b3, tile), ValueRange{r},
+                                   [&](OpBuilder &b4, Location l4, Value x0,
+                                       ValueRange it4) {
+                                     ConvTile t{xu, wp,    corrV, n,     y,
+                                                x0, panel, tile,  kh,    kw,
+                                                c4, st[0], st[1], dl[0], dl[1]};
+                                     scf::YieldOp::create(
+                                         b4, l4, convKernel(b4, l4, t, it4[0]));
+                                   })
+                            .getResult(0);
+                      };
+                      r = pixels(r, 0, owMain, kMR);
+                      r = pixels(r, owMain, ow, 1);
+                      scf::YieldOp::create(b3, l3, r);
+                    });
+                scf::YieldOp::create(b2, l2, loopP.getResult(0));
+              });
+          scf::YieldOp::create(b1, l, loopH.getResult(0));
+        });
+    Value out = loopN.getResult(0);
+    if (fp != f)
+      out = tensor::ExtractSliceOp::create(
+          b, loc, out, indexAttrs(b, {0, 0, 0, 0}),
+          indexAttrs(b, {nImg, oh, ow, f}), indexAttrs(b, {1, 1, 1, 1}));
+    Value init = conv.getOutputs()[0];
+    if (!isZeroFill(init)) {
+      out =
+          linalg::GenericOp::create(
+              b, loc, ot, ValueRange{out, init},
+              ValueRange{tensor::EmptyOp::create(b, loc, ot.getShape(), i32)},
+              ArrayRef<AffineMap>{id4, id4, id4},
+              SmallVector<utils::IteratorType>(4,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location l, ValueRange args) {
+                linalg::YieldOp::create(
+                    nb, l,
+                    arith::AddIOp::create(nb, l, args[0], args[1]).getResult());
+              })
+              .getResult(0);
+    }
+    conv.getResult(0).replaceAllUsesWith(out);
+    conv.erase();
+  }
+
+  struct ConvTile {
+    Value xu, wp, corr, n, y, x0, panel;
+    int64_t pixels, kh, kw, c4, sh, sw, dh, dw;
+  };
+
+  /// `t.pixels` output pixels (y, x0...) x 32 filters of image n.
+  Value convKernel(OpBuilder &b, Location loc, const ConvTile &t, Value res) {
+    auto v16 = VectorType::get({16}, b.getI32Type());
+    auto v64i8 = VectorType::get({64}, b.getI8Type());
+    auto v4i8 = VectorType::get({4}, b.getI8Type());
+    auto v1 = VectorType::get({1}, b.getI32Type());
+    auto cst = [&](OpBuilder &bb, int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(bb, loc, v);
+    };
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(v16, b.getI32IntegerAttr(0)));
+    Value padI8 = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+    SmallVector<Value> accs(t.pixels * 2, zero);
+    StringAttr dot = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
+    Value yIn = arith::MulIOp::create(b, loc, t.y, cst(b, t.sh));
+    auto loopI = scf::ForOp::create(
+        b, loc, cst(b, 0), cst(b, t.kh), cst(b, 1), accs,
+        [&](OpBuilder &bi, Location l, Value i, ValueRange accI) {
+          Value row = arith::AddIOp::create(
+              bi, l, yIn, arith::MulIOp::create(bi, l, i, cst(bi, t.dh)));
+          auto loopJ = scf::ForOp::create(
+              bi, l, cst(bi, 0), cst(bi, t.kw), cst(bi, 1), accI,
+              [&](OpBuilder &bj, Location l2, Value j, ValueRange accJ) {
+                Value colOff = arith::MulIOp::create(bj, l2, j, cst(bj, t.dw));
+                auto loopC = scf::ForOp::create(
+                    bj, l2, cst(bj, 0), cst(bj, t.c4), cst(bj, 1), accJ,
+                    [&](OpBuilder &bc, Location l3, Value cc, ValueRange acc) {
+                      SmallVector<Value> bv;
+                      for (int64_t hh = 0; hh < 2; ++hh)
+                        bv.push_back(vector::TransferReadOp::create(
+                            bc, l3, v64i8, t.wp,
+                            ValueRange{t.panel, i, j, cc, cst(bc, hh * 64)},
+                            padI8, ArrayRef<bool>{true}));
+                      Value ch = arith::MulIOp::create(bc, l3, cc, cst(bc, 4));
+                      SmallVector<Value> next;
+                      for (int64_t r = 0; r < t.pixels; ++r) {
+                        Value px = arith::AddIOp::create(
+                            bc, l3,
+                            arith::MulIOp::create(
+                                bc, l3,
+                                arith::AddIOp::create(bc, l3, t.x0, cst(bc, r)),
+                                cst(bc, t.sw)),
+                            colOff);
+                        Value a4 = vector::TransferReadOp::create(
+                            bc, l3, v4i8, t.xu, ValueRange{t.n, row, px, ch},
+                            padI8, ArrayRef<bool>{true});
+                        Value s = vector::ExtractOp::create(
+                            bc, l3, vector::BitCastOp::create(bc, l3, v1, a4),
+                            ArrayRef<int64_t>{0});
+                        Value a = vector::BitCastOp::create(
+                            bc, l3, v64i8,
+                            vector::BroadcastOp::create(bc, l3, v16, s));
+                        for (int64_t hh = 0; hh < 2; ++hh)
+                          next.push_back(
+                              LLVM::CallIntrinsicOp::create(
+                                  bc, l3, v16, dot,
+                                  ValueRange{acc[r * 2 + hh], a, bv[hh]})
+                                  .getResult(0));
+                      }
+                      scf::YieldOp::create(bc, l3, next);
+                    });
+                scf::YieldOp::create(bj, l2, loopC.getResults());
+              });
+          scf::YieldOp::create(bi, l, loopJ.getResults());
+        });
+    Value padI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+    Value f0 = arith::MulIOp::create(b, loc, t.panel, cst(b, kNR));
+    for (int64_t hh = 0; hh < 2; ++hh) {
+      Value col = arith::AddIOp::create(b, loc, f0, cst(b, hh * 16));
+      Value cv = vector::TransferReadOp::create(
+          b, loc, v16, t.corr, ValueRange{col}, padI32, ArrayRef<bool>{true});
+      for (int64_t r = 0; r < t.pixels; ++r) {
+        Value px = arith::AddIOp::create(b, loc, t.x0, cst(b, r));
+        Value v =
+            arith::SubIOp::create(b, loc, loopI.getResult(r * 2 + hh), cv);
+        res = vector::TransferWriteOp::create(b, loc, v, res,
+                                              ValueRange{t.n, t.y, px, col},
+                                              ArrayRef<bool>{true})
+                  .getResult();
+      }
+    }
+    return res;
   }
 
   void rewrite(linalg::MatmulOp mm) {

@@ -66,3 +66,38 @@ func.func @not_constant(%a: tensor<8x4xi8>, %w: tensor<4x32xi8>, %z: tensor<8x32
   %x = linalg.matmul ins(%f, %c : tensor<8x4xf32>, tensor<4x32xf32>) outs(%h : tensor<8x32xf32>) -> tensor<8x32xf32>
   return %y, %x : tensor<8x32xi32>, tensor<8x32xf32>
 }
+
+// -----
+
+// Convolutions as implicit GEMMs: C = 3 pads to 4; filters packed as
+// [panel][kh][kw][c/4][32 filters][4 channels]; per output row, pixels in
+// tiles of 8 (here 4 columns: one at a time), the taps and channels
+// accumulated in registers; stride 2 and dilation 2 index the input.
+// CHECK-LABEL: func @conv
+// CHECK-DAG: %[[WP:.*]] = arith.constant dense<"0x{{[0-9A-F]+}}"> : tensor<1x2x2x1x128xi8>
+// CHECK-DAG: %[[CORR:.*]] = arith.constant dense<{{.*}}> : tensor<32xi32>
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, 0] [1, 9, 9, 3] [1, 1, 1, 1] : tensor<1x9x9x3xi8> into tensor<1x9x9x4xi8>
+// CHECK: %[[XU:.*]] = linalg.generic
+// CHECK: arith.xori
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for {{.*}} -> (tensor<1x4x4x32xi32>)
+// CHECK: scf.for {{.*}} -> (tensor<1x4x4x32xi32>)
+// CHECK: arith.constant 2 : index
+// CHECK: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>)
+// CHECK: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>)
+// CHECK: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>)
+// CHECK: vector.transfer_read %[[WP]]
+// CHECK: vector.transfer_read %[[XU]]{{.*}} : tensor<1x9x9x4xi8>, vector<4xi8>
+// CHECK-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 4, 4, 2] [1, 1, 1, 1]
+// CHECK-NOT: linalg.conv_2d_nhwc_hwcf
+func.func @conv(%x: tensor<1x9x9x3xi8>) -> tensor<1x4x4x2xi32> {
+  %w = arith.constant dense<7> : tensor<2x2x3x2xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x2xi32>
+  %z = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x4x4x2xi32>) -> tensor<1x4x4x2xi32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<2> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x9x9x3xi8>, tensor<2x2x3x2xi8>) outs(%z : tensor<1x4x4x2xi32>) -> tensor<1x4x4x2xi32>
+  return %y : tensor<1x4x4x2xi32>
+}
