@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""int8 against f32, and dr1 against ONNX Runtime's static quantization,
+measured in one run on this machine (one thread).
+
+    python3 bench/quant/run.py [--write-docs] [--models resnet50,mobilenet_v2]
+        [--samples 8] [--skip-layers] [--skip-models]
+
+Layers: one dr1 layer (Linear, Conv2d) compiled f32 (dr1.optimize) and int8
+(AutoQuantizer method='int8', calibrated on its input), median latency of
+each, including the layer's quantize / dequantize. Models: ResNet-50 (the
+onnx package's light model, randomized weights) and a MobileNetV2-style CNN,
+calibrated on `--samples` standard normal inputs; top-1 agreement and
+relative error against the f32 model measured on 16 other inputs of that
+distribution; object / model file sizes; latency. ONNX Runtime quantizes the
+same f32 model with quantize_static (QDQ, per-channel int8 weights, uint8
+activations, MinMax calibration on the same samples).
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+import dr1
+from dr1.quantization import AutoQuantizer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "test", "onnx"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from cnn_onnx import mobilenet_v2  # noqa: E402
+from common import median_latency, write_docs_section  # noqa: E402
+from test_light_models import randomized  # noqa: E402
+
+LIGHT = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "light")
+
+
+def layers(rng):
+    rows = []
+    cases = [("Linear 256x256x256", dr1.Linear(256, 256), (256, 256), 2 * 256 ** 3),
+             ("Linear 1024x1024x1024", dr1.Linear(1024, 1024), (1024, 1024), 2 * 1024 ** 3),
+             ("Linear 197x768x768 (BERT)", dr1.Linear(768, 768), (197, 768), 2 * 197 * 768 * 768),
+             ("Conv 3x3 64->64 @56", dr1.Conv2d(64, 64, 3, padding=1), (1, 64, 56, 56),
+              2 * 64 * 64 * 9 * 56 * 56),
+             ("Conv 3x3 128->128 @28", dr1.Conv2d(128, 128, 3, padding=1), (1, 128, 28, 28),
+              2 * 128 * 128 * 9 * 28 * 28),
+             ("Conv 3x3/2 64->128 @56", dr1.Conv2d(64, 128, 3, stride=2, padding=1),
+              (1, 64, 56, 56), 2 * 64 * 128 * 9 * 28 * 28),
+             ("Conv 1x1 256->64 @56", dr1.Conv2d(256, 64, 1), (1, 256, 56, 56),
+              2 * 256 * 64 * 56 * 56),
+             ("Conv 7x7/2 3->64 @224", dr1.Conv2d(3, 64, 7, stride=2, padding=3),
+              (1, 3, 224, 224), 2 * 3 * 64 * 49 * 112 * 112)]
+    for name, model, shape, ops in cases:
+        x = rng.standard_normal(shape).astype(np.float32)
+        q = AutoQuantizer(model, [x], verbose=False).quantize("int8")
+        f = dr1.optimize(model, method="static")
+        xt = dr1.tensor(x)
+        tf = median_latency(lambda: f(xt))
+        tq = median_latency(lambda: q(x))
+        r = dict(name=name, f32=tf, int8=tq, gflops=ops / tf / 1e9, gops=ops / tq / 1e9)
+        print(r, flush=True)
+        rows.append(r)
+    return rows
+
+
+def layer_table(rows):
+    lines = ["| layer | f32 ms | int8 ms | f32 GFLOP/s | int8 Gop/s | int8 speed-up |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['name']} | {r['f32'] * 1e3:.3f} | {r['int8'] * 1e3:.3f} | "
+                     f"{r['gflops']:.0f} | {r['gops']:.0f} | {r['f32'] / r['int8']:.2f}x |")
+    return "\n".join(lines)
+
+
+class _Reader:
+    def __init__(self, name, xs):
+        self.it = iter([{name: x} for x in xs])
+
+    def get_next(self):
+        return next(self.it, None)
+
+    def rewind(self):
+        pass
+
+
+def ort_session(path):
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+
+def agreement(outs, refs):
+    top1 = np.mean([int(o.argmax() == r.argmax()) for o, r in zip(outs, refs)])
+    err = np.mean([np.linalg.norm(o - r) / max(np.linalg.norm(r), 1e-30)
+                   for o, r in zip(outs, refs)])
+    return float(top1), float(err)
+
+
+def model_row(name, model, work, samples):
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+    path = os.path.join(work, name + ".onnx")
+    onnx.save(model, path)
+    inp = model.graph.input[0]
+    shape = [d.dim_value for d in inp.type.tensor_type.shape.dim]
+    rng = np.random.default_rng(1)
+    calib = [rng.standard_normal(shape).astype(np.float32) for _ in range(samples)]
+    test = [rng.standard_normal(shape).astype(np.float32) for _ in range(16)]
+
+    f32_ort = ort_session(path)
+    refs = [f32_ort.run(None, {inp.name: x})[0] for x in test]
+    t0 = time.perf_counter()
+    q = AutoQuantizer(path, calib, verbose=False).quantize("int8")
+    dr1_quant_s = time.perf_counter() - t0
+    f32_dr1 = dr1.from_onnx(path)
+    dr1_f32_outs = [f32_dr1(x) for x in test]
+    dr1_outs = [q(x) for x in test]
+    qpath = os.path.join(work, name + ".int8.onnx")
+    t0 = time.perf_counter()
+    quantize_static(path, qpath, _Reader(inp.name, calib), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=QuantType.QUInt8,
+                    weight_type=QuantType.QInt8)
+    ort_quant_s = time.perf_counter() - t0
+    q_ort = ort_session(qpath)
+    ort_outs = [q_ort.run(None, {inp.name: x})[0] for x in test]
+    x = test[0]
+    r = dict(name=name,
+             dr1_f32_ms=1e3 * median_latency(lambda: f32_dr1(x)),
+             dr1_int8_ms=1e3 * median_latency(lambda: q(x)),
+             ort_f32_ms=1e3 * median_latency(lambda: f32_ort.run(None, {inp.name: x})),
+             ort_int8_ms=1e3 * median_latency(lambda: q_ort.run(None, {inp.name: x})),
+             dr1_f32_bytes=q.report.size_before, dr1_int8_bytes=q.report.size_after,
+             ort_f32_bytes=os.path.getsize(path), ort_int8_bytes=os.path.getsize(qpath),
+             dr1_agree=agreement(dr1_outs, dr1_f32_outs),
+             ort_agree=agreement(ort_outs, refs),
+             dr1_quant_s=dr1_quant_s, ort_quant_s=ort_quant_s,
+             int8_layers=sum(row["precision"] == "int8" for row in q.report.rows),
+             layers=len(q.report.rows))
+    print(r, flush=True)
+    return r
+
+
+def model_table(rows):
+    lines = ["| model | | f32 ms | int8 ms | int8 speed-up | f32 MB | int8 MB | int8 size | "
+             "top-1 agreement | rel. L2 error | quantize s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        for who in ("dr1", "ort"):
+            label = "dr1" if who == "dr1" else "ONNX Runtime"
+            f, i = r[f"{who}_f32_ms"], r[f"{who}_int8_ms"]
+            fb, ib = r[f"{who}_f32_bytes"], r[f"{who}_int8_bytes"]
+            top1, err = r[f"{who}_agree"]
+            lines.append(f"| {r['name']} | {label} | {f:.1f} | {i:.1f} | {f / i:.2f}x | "
+                         f"{fb / 1e6:.1f} | {ib / 1e6:.1f} | {ib / fb:.0%} | {top1:.0%} | "
+                         f"{err:.3f} | {r[f'{who}_quant_s']:.0f} |")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--models", default="resnet50,mobilenet_v2")
+    ap.add_argument("--samples", type=int, default=8)
+    ap.add_argument("--skip-layers", action="store_true")
+    ap.add_argument("--skip-models", action="store_true")
+    args = ap.parse_args()
+    rng = np.random.default_rng(0)
+    text = []
+    with tempfile.TemporaryDirectory() as work:
+        os.environ["DR1_CACHE_DIR"] = os.path.join(work, "cache")
+        if not args.skip_layers:
+            text.append("Layers, batch as shown, one thread:\n\n" + layer_table(layers(rng)))
+        if not args.skip_models:
+            builders = {"resnet50": lambda: randomized(os.path.join(LIGHT, "light_resnet50.onnx")),
+                        "mobilenet_v2": lambda: mobilenet_v2()}
+            rows = [model_row(n, builders[n](), work, args.samples)
+                    for n in args.models.split(",")]
+            text.append("Models, batch 1, one thread (dr1's agreement is against dr1 f32, "
+                        "ONNX Runtime's against ONNX Runtime f32):\n\n" + model_table(rows))
+    out = "\n\n".join(text)
+    print(out)
+    if args.write_docs:
+        write_docs_section("quantization", "python3 bench/quant/run.py --write-docs", out,
+                           "int8 quantization")
+
+
+if __name__ == "__main__":
+    main()
