@@ -102,7 +102,11 @@ def Quantize : Pass<"dr1-quantize", "func::FuncOp"> {
 
     `dr1.precision = "f32"` on an op keeps it in float; `"int8"` asks for
     int8 and is an error without a range. Ops with a range and no
-    `dr1.precision` get `default-precision`.
+    `dr1.precision` get `default-precision`. An activation the model
+    quantized itself, `dr1.dequantize` (per tensor) of an i8 tensor (ONNX
+    QuantizeLinear / DequantizeLinear pairs, QLinear* ops), needs no
+    range: the product takes the i8 tensor and its scale and zero point
+    as they are.
 
     Before:
     ```mlir

@@ -11,6 +11,7 @@
 #include "dr1/Dr1Ops.h"
 #include "passes/Passes.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/Statistic.h"
 
@@ -55,6 +56,103 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
       if (*r)
         ++numQuantized;
     }
+    // Model-quantized weights of products that stay float become f32
+    // constants now, rather than being dequantized on every run.
+    SmallVector<DequantizeOp> constant;
+    getOperation().walk([&](DequantizeOp dq) {
+      if (matchPattern(dq.getInput(), m_Constant()))
+        constant.push_back(dq);
+    });
+    for (DequantizeOp dq : constant)
+      foldDequantize(dq);
+  }
+
+  static void foldDequantize(DequantizeOp dq) {
+    ElementsAttr attr;
+    if (!matchPattern(dq.getInput(), m_Constant(&attr)) || dq.use_empty())
+      return;
+    auto type = dq.getType();
+    auto it = cast<IntegerType>(dq.getInput().getType().getElementType());
+    if (!type.getElementType().isF32() || !type.hasStaticShape() ||
+        it.getWidth() > 32)
+      return;
+    int64_t n = type.getNumElements(), inner = 1, dim = 1;
+    if (dq.getAxis()) {
+      int64_t a = *normalizeAxis(*dq.getAxis(), type.getRank());
+      dim = type.getDimSize(a);
+      for (int64_t d = a + 1; d < type.getRank(); ++d)
+        inner *= type.getDimSize(d);
+    }
+    std::vector<int64_t> ints(n);
+    auto dense = dyn_cast<DenseElementsAttr>(attr);
+    std::optional<ArrayRef<char>> raw = getRawConstantData(attr);
+    unsigned bytes = it.getWidth() / 8;
+    if (dense && dense.isSplat())
+      ints.assign(n, dense.getSplatValue<APInt>().getSExtValue());
+    else if (raw && (bytes == 1 || bytes == 4) &&
+             raw->size() == static_cast<size_t>(n) * bytes)
+      for (int64_t i = 0; i < n; ++i)
+        ints[i] = bytes == 1
+                      ? static_cast<int8_t>((*raw)[i])
+                      : reinterpret_cast<const int32_t *>(raw->data())[i];
+    else
+      return;
+    std::vector<float> out(n);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t c = (i / inner) % dim;
+      out[i] =
+          static_cast<float>(ints[i] - dq.getZeroPoint()[c]) * dq.getScale()[c];
+    }
+    OpBuilder b(dq);
+    auto folded = DenseResourceElementsAttr::get(
+        type, "dequantized",
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(
+            ArrayRef<char>(reinterpret_cast<const char *>(out.data()),
+                           out.size() * sizeof(float)),
+            alignof(float)));
+    dq.replaceAllUsesWith(
+        ConstantOp::create(b, dq.getLoc(), folded).getResult());
+    dq.erase();
+  }
+
+  /// An activation the model itself quantized (an ONNX QuantizeLinear /
+  /// DequantizeLinear pair, a QLinear* op): the int8 tensor dequantized
+  /// per tensor, whose scale and zero point the product then uses as is.
+  static DequantizeOp modelQuantized(Value x) {
+    auto dq = x.getDefiningOp<DequantizeOp>();
+    if (!dq || dq.getAxis() ||
+        !dq.getInput().getType().getElementType().isInteger(8))
+      return {};
+    return dq;
+  }
+
+  /// Weights the model quantized itself: dr1.dequantize of an i8 constant,
+  /// zero points 0, per tensor or along the output channels. Their values,
+  /// and the scale of each channel in `scale`.
+  static std::optional<std::vector<int8_t>>
+  modelQuantizedWeights(Value w, int64_t axis, SmallVectorImpl<float> &scale) {
+    auto dq = w.getDefiningOp<DequantizeOp>();
+    ElementsAttr attr;
+    if (!dq || !dq.getInput().getType().getElementType().isInteger(8) ||
+        !matchPattern(dq.getInput(), m_Constant(&attr)) ||
+        llvm::any_of(dq.getZeroPoint(), [](int64_t z) { return z != 0; }))
+      return std::nullopt;
+    if (dq.getAxis() &&
+        *normalizeAxis(*dq.getAxis(), dq.getType().getRank()) != axis)
+      return std::nullopt;
+    int64_t n = dq.getType().getNumElements();
+    std::vector<int8_t> values;
+    if (auto dense = dyn_cast<DenseElementsAttr>(attr);
+        dense && dense.isSplat())
+      values.assign(
+          n, static_cast<int8_t>(dense.getSplatValue<APInt>().getSExtValue()));
+    else if (std::optional<ArrayRef<char>> raw = getRawConstantData(attr))
+      values.assign(raw->begin(), raw->end());
+    if (static_cast<int64_t>(values.size()) != n)
+      return std::nullopt;
+    for (auto [c, s] : llvm::enumerate(scale))
+      s = dq.getScale()[dq.getAxis() ? c : 0];
+    return values;
   }
 
   /// The precision `op` is asked to run in, or failure after an error.
@@ -62,6 +160,8 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
     StringRef p = defaultPrecision;
     if (auto attr = op->getAttrOfType<StringAttr>("dr1.precision"))
       p = attr.getValue();
+    else if (modelQuantized(op->getOperand(0)))
+      p = "int8";
     else if (!op->hasAttr("dr1.input_range"))
       return StringRef("f32");
     if (p != "int8" && p != "f32")
@@ -79,7 +179,8 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
     if (*precision == "f32")
       return false;
     auto range = op->getAttrOfType<DenseF32ArrayAttr>("dr1.input_range");
-    if (!range || range.size() != 2 || !(range[0] <= range[1]))
+    DequantizeOp given = modelQuantized(op->getOperand(0));
+    if (!given && (!range || range.size() != 2 || !(range[0] <= range[1])))
       return op->emitError("int8 needs the activation's range as "
                            "dr1.input_range = array<f32: min, max> "
                            "(from calibration)"),
@@ -87,18 +188,9 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
     Value x = op->getOperand(0), w = op->getOperand(1);
     auto xt = cast<RankedTensorType>(x.getType());
     auto wt = cast<RankedTensorType>(w.getType());
-    ElementsAttr wAttr;
-    // Weights computed at run time, batched weights (whose zero-point
-    // correction would differ per batch) and non-f32 products stay float.
     if (!xt.getElementType().isF32() || !wt.hasStaticShape() ||
-        !matchPattern(w, m_Constant(&wAttr)) ||
         (isa<MatmulOp>(op) && wt.getRank() != 2))
       return false;
-    std::optional<std::vector<float>> wv = getF32Values(wAttr);
-    if (!wv)
-      return false;
-
-    // Weight scales: symmetric, per output channel.
     int64_t axis = qop.getWeightChannelAxis();
     int64_t channels = wt.getDimSize(axis), inner = 1;
     for (int64_t d = axis + 1; d < wt.getRank(); ++d)
@@ -106,22 +198,44 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
     auto channelOf = [&](size_t i) {
       return (static_cast<int64_t>(i) / inner) % channels;
     };
+    // Weights: the model's own int8 ones (symmetric, per tensor or per
+    // output channel), or f32 constants quantized here. Weights computed
+    // at run time, batched weights (whose zero-point correction would
+    // differ per batch) and non-f32 products stay float.
     SmallVector<float> wScale(channels, 0.0f);
-    for (size_t i = 0; i < wv->size(); ++i)
-      wScale[channelOf(i)] =
-          std::max(wScale[channelOf(i)], std::fabs((*wv)[i]));
-    for (float &s : wScale)
-      s = s > 0.0f ? s / static_cast<float>(kQMax) : 1.0f;
-    // Sum of each channel's quantized weights: the activation zero point
-    // adds zp * sum to every accumulator of that channel.
     SmallVector<int64_t> wSum(channels, 0);
-    for (size_t i = 0; i < wv->size(); ++i) {
-      int64_t c = channelOf(i);
-      double q = std::nearbyint(static_cast<double>((*wv)[i] / wScale[c]));
-      wSum[c] += static_cast<int64_t>(std::clamp<double>(q, kQMin, kQMax));
+    Value wq;
+    if (std::optional<std::vector<int8_t>> given =
+            modelQuantizedWeights(w, axis, wScale)) {
+      wq = cast<DequantizeOp>(w.getDefiningOp()).getInput();
+      for (size_t i = 0; i < given->size(); ++i)
+        wSum[channelOf(i)] += (*given)[i];
+    } else {
+      ElementsAttr wAttr;
+      if (!matchPattern(w, m_Constant(&wAttr)))
+        return false;
+      std::optional<std::vector<float>> wv = getF32Values(wAttr);
+      if (!wv)
+        return false;
+      // Symmetric, per output channel.
+      for (size_t i = 0; i < wv->size(); ++i)
+        wScale[channelOf(i)] =
+            std::max(wScale[channelOf(i)], std::fabs((*wv)[i]));
+      for (float &s : wScale)
+        s = s > 0.0f ? s / static_cast<float>(kQMax) : 1.0f;
+      // Sum of each channel's quantized weights: the activation zero point
+      // adds zp * sum to every accumulator of that channel.
+      for (size_t i = 0; i < wv->size(); ++i) {
+        int64_t c = channelOf(i);
+        double q = std::nearbyint(static_cast<double>((*wv)[i] / wScale[c]));
+        wSum[c] += static_cast<int64_t>(std::clamp<double>(q, kQMin, kQMax));
+      }
     }
 
-    auto [xScale, xZero] = activationParams(range[0], range[1]);
+    auto [xScale, xZero] =
+        given ? std::pair<float, int64_t>(given.getScale()[0],
+                                          given.getZeroPoint()[0])
+              : activationParams(range[0], range[1]);
     SmallVector<int64_t> outZero;
     SmallVector<float> outScale;
     for (int64_t c = 0; c < channels; ++c) {
@@ -135,15 +249,17 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
     OpBuilder b(op);
     Location loc = op->getLoc();
     Type i8 = b.getI8Type();
-    Value xq =
-        QuantizeOp::create(b, loc, RankedTensorType::get(xt.getShape(), i8), x,
+    Value xq = given ? given.getInput()
+                     : QuantizeOp::create(
+                           b, loc, RankedTensorType::get(xt.getShape(), i8), x,
                            b.getDenseF32ArrayAttr({xScale}),
                            b.getDenseI64ArrayAttr({xZero}), IntegerAttr());
-    Value wq = b.createOrFold<QuantizeOp>(
-        loc, RankedTensorType::get(wt.getShape(), i8), w,
-        b.getDenseF32ArrayAttr(wScale),
-        b.getDenseI64ArrayAttr(SmallVector<int64_t>(channels, 0)),
-        b.getI64IntegerAttr(axis));
+    if (!wq)
+      wq = b.createOrFold<QuantizeOp>(
+          loc, RankedTensorType::get(wt.getShape(), i8), w,
+          b.getDenseF32ArrayAttr(wScale),
+          b.getDenseI64ArrayAttr(SmallVector<int64_t>(channels, 0)),
+          b.getI64IntegerAttr(axis));
     SmallVector<NamedAttribute> attrs;
     for (NamedAttribute a : op->getAttrs())
       if (!a.getName().getValue().starts_with("dr1."))

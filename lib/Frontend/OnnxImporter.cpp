@@ -52,6 +52,8 @@ std::vector<double> HostTensor::values() const {
       int32_t v;
       std::memcpy(&v, p + 4 * i, 4);
       out[i] = v;
+    } else if (elt.isUnsignedInteger(8)) {
+      out[i] = static_cast<uint8_t>(p[i]);
     } else if (elt.isInteger(8)) {
       out[i] = static_cast<int8_t>(p[i]);
     } else if (elt.isInteger(1)) {
@@ -99,6 +101,8 @@ HostTensor HostTensor::fromValues(Type elt, ArrayRef<int64_t> shape,
     } else if (elt.isInteger(32)) {
       int32_t x = static_cast<int32_t>(v);
       std::memcpy(p + 4 * i, &x, 4);
+    } else if (elt.isUnsignedInteger(8)) {
+      p[i] = static_cast<char>(static_cast<uint8_t>(v));
     } else if (elt.isInteger(8)) {
       p[i] = static_cast<char>(static_cast<int8_t>(v));
     } else if (elt.isInteger(1)) {
@@ -167,6 +171,9 @@ Type Importer::elementType(int32_t t) {
     return b.getI32Type();
   case onnx::TensorProto::INT8:
     return b.getI8Type();
+  case onnx::TensorProto::UINT8:
+    // Quantized constants (zero points, weights); dr1 ops take signless.
+    return IntegerType::get(&ctx, 8, IntegerType::Unsigned);
   case onnx::TensorProto::BOOL:
     return b.getI1Type();
   default:
@@ -440,6 +447,12 @@ OwningOpRef<ModuleOp> Importer::run() {
                                                               frozen->second.values)};
       continue;
     }
+    // uint8 exists for quantized constants only: dr1's integers are signed.
+    if (elt.isUnsignedInteger()) {
+      emitError(fileLoc) << "input '" << in.name()
+                         << "' is uint8: quantized inputs are supported as int8 only";
+      return nullptr;
+    }
     SmallVector<int64_t> shape;
     auto fixed = options.inputShapes.find(in.name());
     if (fixed != options.inputShapes.end()) {
@@ -474,6 +487,12 @@ OwningOpRef<ModuleOp> Importer::run() {
     auto it = values.find(out.name());
     if (it == values.end()) {
       emitError(fileLoc) << "graph output '" << out.name() << "' is never computed";
+      return nullptr;
+    }
+    // Quantized uint8 tensors are carried as int8 (q - 128) inside.
+    if (out.type().tensor_type().elem_type() == onnx::TensorProto::UINT8) {
+      emitError(fileLoc) << "graph output '" << out.name()
+                         << "' is uint8: quantized outputs are supported as int8 only";
       return nullptr;
     }
     results.push_back(materialize(outNode, it->second));

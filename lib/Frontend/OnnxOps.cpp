@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Frontend/Importer.h"
+#include "Frontend/OnnxQuantOps.h"
 #include "dr1/Dr1Ops.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -431,6 +432,28 @@ SmallVector<int64_t> ints2(Importer &I, const Node &n, StringRef name) {
     return {1, 1};
   return SmallVector<int64_t>(v->begin(), v->end());
 }
+
+} // namespace
+
+FailureOr<Value> (::dr1::onnx_import::buildConv)(Importer &I, const Node &n, Value x,
+                                                Value w, Value bias) {
+  auto xt = typeOf(x), wt = typeOf(w);
+  if (xt.getRank() != 4 || wt.getRank() != 4)
+    return I.error(n, "only 2-D convolutions (rank-4 input and weight) are supported");
+  SmallVector<int64_t> s = ints2(I, n, "strides"), d = ints2(I, n, "dilations");
+  if (s.size() != 2 || d.size() != 2)
+    return I.error(n, "strides and dilations must have 2 values");
+  auto pads = windowPads(I, n, xt.getShape().drop_front(2), wt.getShape().drop_front(2), s, d);
+  if (failed(pads))
+    return failure();
+  return I.op(n, "conv2d", {x, w, bias},
+              {I.named("strides", I.b.getDenseI64ArrayAttr(s)),
+               I.named("padding", I.b.getDenseI64ArrayAttr(*pads)),
+               I.named("dilations", I.b.getDenseI64ArrayAttr(d)),
+               I.named("groups", I.b.getI64IntegerAttr(I.getInt(n, "group", 1)))});
+}
+
+namespace {
 
 LogicalResult convOp(Importer &I, const Node &n) {
   if (failed(I.checkAttributes(n, {"auto_pad", "dilations", "group", "kernel_shape", "pads",
@@ -1436,6 +1459,7 @@ const llvm::StringMap<Handler> &::dr1::onnx_import::handlers() {
     t["ReduceMax"] = reduce("reduce_max", 18);
     t["Pad"] = padOp;
     t["Resize"] = resizeOp;
+    addQuantizationHandlers(t);
     return t;
   }();
   return table;

@@ -72,3 +72,28 @@ func.func @unknown_precision(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
   %0 = dr1.linear %x, %w {dr1.precision = "int4"} : (tensor<3x4xf32>, tensor<2x4xf32>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+// A model that quantized itself (ONNX QDQ / QLinear*): the product takes the
+// model's int8 activation and int8 weights with their scales as they are,
+// without a range; the zero-point shares are -10 * (6, 12, 18). A product
+// that stays float gets the weights folded to f32 at compile time.
+// CHECK-LABEL: func @model_quantized
+// CHECK-SAME: (%[[X:.*]]: tensor<2x4xf32>)
+// CHECK: %[[XQ:.*]] = dr1.quantize %[[X]] {scale = array<f32: 5.000000e-02>, zero_point = array<i64: -10>}
+// CHECK: %[[WQ:.*]] = dr1.constant dense<{{\[}}[1, -2, 3, 4], [5, 6, -7, 8], [9, 10, 11, -12]]> : tensor<3x4xi8>
+// CHECK: %[[WF:.*]] = dr1.constant dense_resource<dequantized> : tensor<3x4xf32>
+// CHECK: %[[ACC:.*]] = dr1.linear %[[XQ]], %[[WQ]] : (tensor<2x4xi8>, tensor<3x4xi8>) -> tensor<2x3xi32>
+// CHECK: dr1.dequantize %[[ACC]] {axis = 1 : i64, scale = array<f32: 2.500000e-02, 1.250000e-02, 6.250000e-03>, zero_point = array<i64: -60, -120, -180>}
+// CHECK: dr1.linear %[[X]], %[[WF]] : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<2x3xf32>
+// CHECK: dequantized: "0x040000000000003F000080BF0000C03F00000040
+func.func @model_quantized(%x: tensor<2x4xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %xq = dr1.quantize %x {scale = array<f32: 0.05>, zero_point = array<i64: -10>} : tensor<2x4xf32> to tensor<2x4xi8>
+  %xd = dr1.dequantize %xq {scale = array<f32: 0.05>, zero_point = array<i64: -10>} : tensor<2x4xi8> to tensor<2x4xf32>
+  %wq = dr1.constant dense<[[1, -2, 3, 4], [5, 6, -7, 8], [9, 10, 11, -12]]> : tensor<3x4xi8>
+  %w = dr1.dequantize %wq {scale = array<f32: 0.5, 0.25, 0.125>, zero_point = array<i64: 0, 0, 0>, axis = 0 : i64} : tensor<3x4xi8> to tensor<3x4xf32>
+  %y = dr1.linear %xd, %w : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<2x3xf32>
+  %z = dr1.linear %x, %w : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<2x3xf32>
+  return %y, %z : tensor<2x3xf32>, tensor<2x3xf32>
+}

@@ -38,6 +38,9 @@ CONST_SLOTS = {
     "Reshape": {1}, "Slice": {1, 2, 3, 4}, "Split": {1}, "Squeeze": {1}, "Unsqueeze": {1},
     "ReduceSum": {1}, "ReduceMean": {1}, "ReduceMax": {1}, "Pad": {1, 2, 3},
     "Resize": {1, 2, 3}, "Expand": {1}, "ConstantOfShape": {0}, "Clip": {1, 2},
+    # Quantization parameters (initializers in quantized models).
+    "QuantizeLinear": {1, 2}, "DequantizeLinear": {1, 2},
+    "QLinearConv": {1, 2, 4, 5, 6, 7, 8}, "QLinearMatMul": {1, 2, 4, 5, 6, 7},
     "Dropout": {1, 2},
 }
 

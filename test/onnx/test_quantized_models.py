@@ -1,0 +1,156 @@
+"""Pre-quantized ONNX models against ONNX Runtime: a small CNN and an MLP
+quantized by onnxruntime.quantization.quantize_static (QDQ: QuantizeLinear /
+DequantizeLinear pairs, per-channel int8 weights, uint8 activations), and
+hand-written QLinearConv / QLinearMatMul graphs. dr1 runs the products on
+its int8 kernels with the model's own int8 activations, weights, scales and
+zero points.
+
+Tolerance: ONNX Runtime requantizes with its own integer arithmetic and
+rounding; an output may land one quantization step (of the last
+QuantizeLinear, or of the f32 output's scale) away. Bound: max |dr1 - ort|
+<= 2 steps of the output's own scale, and at least 95% of the elements
+exactly equal (QLinear outputs) or within 1e-3 relative (QDQ float outputs).
+"""
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import dr1
+
+rng = np.random.default_rng(0)
+
+
+def _save(graph, path, opset=17):
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return path
+
+
+def _cnn(path):
+    w1 = (rng.standard_normal((8, 3, 3, 3)) * 0.3).astype(np.float32)
+    b1 = (rng.standard_normal(8) * 0.1).astype(np.float32)
+    w2 = (rng.standard_normal((16, 8, 3, 3)) * 0.2).astype(np.float32)
+    b2 = (rng.standard_normal(16) * 0.1).astype(np.float32)
+    w3 = (rng.standard_normal((10, 16 * 4 * 4)) * 0.1).astype(np.float32)
+    b3 = (rng.standard_normal(10) * 0.1).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+             helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], name="conv2", pads=[1, 1, 1, 1],
+                              strides=[2, 2]),
+             helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+             helper.make_node("Flatten", ["r2"], ["f"], name="flat"),
+             helper.make_node("Gemm", ["f", "w3", "b3"], ["y"], name="fc", transB=1)]
+    inits = [numpy_helper.from_array(a, n) for a, n in
+             [(w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2"), (w3, "w3"), (b3, "b3")]]
+    g = helper.make_graph(nodes, "cnn",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 10])], inits)
+    return _save(g, path, 13)
+
+
+class _Reader:
+    def __init__(self, xs):
+        self.it = iter([{"x": x} for x in xs])
+
+    def get_next(self):
+        return next(self.it, None)
+
+
+def test_qdq_cnn_from_quantize_static(tmp_path):
+    quant = pytest.importorskip("onnxruntime.quantization")
+    f32 = _cnn(str(tmp_path / "cnn.onnx"))
+    xs = [rng.standard_normal((1, 3, 8, 8)).astype(np.float32) for _ in range(16)]
+    q = str(tmp_path / "cnn.qdq.onnx")
+    quant.quantize_static(f32, q, _Reader(xs), quant_format=quant.QuantFormat.QDQ,
+                          per_channel=True, activation_type=quant.QuantType.QUInt8,
+                          weight_type=quant.QuantType.QInt8)
+    ops = {n.op_type for n in onnx.load(q).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear"} <= ops
+    sess = ort.InferenceSession(q, providers=["CPUExecutionProvider"])
+    model = dr1.from_onnx(q)
+    # The products run on int8 with the model's activation parameters.
+    mlir = dr1.compiled._dr1.compile_onnx(q, emit="mlir")[0].decode()
+    assert mlir.count("xi8>) -> tensor<") >= 3, mlir
+    ref32 = ort.InferenceSession(f32, providers=["CPUExecutionProvider"])
+    for x in xs[:6]:
+        want = sess.run(None, {"x": x})[0]
+        got = model(x)
+        # One quantization step of the last layer's input scale times the
+        # largest weight bounds a flipped rounding; the outputs themselves
+        # are f32 (the model's last DequantizeLinear).
+        scale = float(np.abs(want).max())
+        assert np.abs(got - want).max() <= 0.02 * scale, (got, want)
+        # And the int8 model stays close to the float one.
+        full = ref32.run(None, {"x": x})[0]
+        assert np.abs(got - full).max() <= 0.1 * float(np.abs(full).max())
+
+
+def _qlinear(path):
+    x_s, x_z = 0.05, 128
+    w = rng.integers(-100, 100, (6, 4, 3, 3)).astype(np.int8)
+    w_s = (rng.uniform(0.002, 0.01, 6)).astype(np.float32)
+    bias = rng.integers(-500, 500, 6).astype(np.int32)
+    y_s, y_z = 0.04, 100
+    m = rng.integers(-30, 30, (6 * 4 * 4, 5)).astype(np.int8)
+    m_s, o_s, o_z = 0.01, 0.05, 128
+    inits = [numpy_helper.from_array(np.array(x_s, np.float32), "xs"),
+             numpy_helper.from_array(np.array(x_z, np.uint8), "xz"),
+             numpy_helper.from_array(w, "w"), numpy_helper.from_array(w_s, "ws"),
+             numpy_helper.from_array(np.zeros(6, np.int8), "wz"),
+             numpy_helper.from_array(np.array(y_s, np.float32), "ys"),
+             numpy_helper.from_array(np.array(y_z, np.uint8), "yz"),
+             numpy_helper.from_array(bias, "b"),
+             numpy_helper.from_array(np.array([1, -1], np.int64), "shape"),
+             numpy_helper.from_array(m, "m"),
+             numpy_helper.from_array(np.array(m_s, np.float32), "ms"),
+             numpy_helper.from_array(np.array(0, np.int8), "mz"),
+             numpy_helper.from_array(np.array(o_s, np.float32), "os"),
+             numpy_helper.from_array(np.array(o_z, np.uint8), "oz")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"], name="q"),
+             helper.make_node("QLinearConv", ["xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"],
+                              ["yq"], name="qconv", pads=[1, 1, 1, 1]),
+             helper.make_node("Reshape", ["yq", "shape"], ["flat"], name="flat"),
+             helper.make_node("QLinearMatMul", ["flat", "ys", "yz", "m", "ms", "mz", "os", "oz"],
+                              ["oq"], name="qmm"),
+             helper.make_node("DequantizeLinear", ["oq", "os", "oz"], ["y"], name="dq")]
+    g = helper.make_graph(nodes, "qlinear",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 4, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5])], inits)
+    return _save(g, path, 13), o_s
+
+
+def test_qlinear_conv_and_matmul(tmp_path):
+    path, out_scale = _qlinear(str(tmp_path / "qlinear.onnx"))
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    model = dr1.from_onnx(path)
+    mlir = dr1.compiled._dr1.compile_onnx(path, emit="mlir")[0].decode()
+    assert "dr1.conv2d" in mlir and "(tensor<1x4x4x4xi8>, tensor<6x4x3x3xi8>) -> tensor<1x6x4x4xi32>" in mlir
+    assert "(tensor<1x96xi8>, tensor<96x5xi8>) -> tensor<1x5xi32>" in mlir
+    exact = total = 0
+    for _ in range(8):
+        x = rng.uniform(-6, 6, (1, 4, 4, 4)).astype(np.float32)
+        want = sess.run(None, {"x": x})[0]
+        got = model(x)
+        steps = np.abs(got - want) / out_scale
+        assert steps.max() <= 2.0 + 1e-3, (got, want)
+        exact += int((steps < 1e-3).sum())
+        total += steps.size
+    assert exact >= 0.95 * total
+
+
+def test_unsupported_quantization_is_reported(tmp_path):
+    inits = [numpy_helper.from_array(np.array([0.1, 0.2], np.float32).reshape(1, 2), "s"),
+             numpy_helper.from_array(np.zeros((1, 2), np.uint8), "z")]
+    g = helper.make_graph(
+        [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="blockq", axis=1)],
+        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.UINT8, [2, 2])], inits)
+    path = str(tmp_path / "block.onnx")
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.save(model, path)
+    with pytest.raises(dr1.CompileError, match="blockq.*block-wise scales are not supported"):
+        dr1.from_onnx(path)
