@@ -450,7 +450,8 @@ OwningOpRef<ModuleOp> Importer::run() {
     // uint8 exists for quantized constants only: dr1's integers are signed.
     if (elt.isUnsignedInteger()) {
       emitError(fileLoc) << "input '" << in.name()
-                         << "' is uint8: quantized inputs are supported as int8 only";
+                         << "' is uint8: dr1's integers are signed (uint8 only as "
+                            "quantized constants)";
       return nullptr;
     }
     SmallVector<int64_t> shape;
@@ -492,7 +493,8 @@ OwningOpRef<ModuleOp> Importer::run() {
     // Quantized uint8 tensors are carried as int8 (q - 128) inside.
     if (out.type().tensor_type().elem_type() == onnx::TensorProto::UINT8) {
       emitError(fileLoc) << "graph output '" << out.name()
-                         << "' is uint8: quantized outputs are supported as int8 only";
+                         << "' is uint8: dr1's integers are signed (quantized outputs "
+                            "as int8 only)";
       return nullptr;
     }
     results.push_back(materialize(outNode, it->second));
