@@ -62,6 +62,67 @@ bool isZeroFill(Value init) {
   return fill && matchPattern(fill.getInputs()[0], m_Zero());
 }
 
+/// `x` (i8, innermost dimension the reduction) as unsigned bytes, x ^ 0x80
+/// = x + 128, with that dimension padded to `padded` (pad bytes are
+/// multiplied by zero weights).
+Value flipToUnsigned(OpBuilder &b, Location loc, Value x, int64_t padded) {
+  auto t = cast<RankedTensorType>(x.getType());
+  int64_t rank = t.getRank();
+  Type i8 = b.getI8Type();
+  SmallVector<int64_t> shape(t.getShape());
+  shape.back() = padded;
+  Value flip = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, -128));
+  if (padded != t.getShape().back()) {
+    Value empty = tensor::EmptyOp::create(b, loc, shape, i8);
+    Value filled = linalg::FillOp::create(b, loc, flip, empty).getResult(0);
+    x = tensor::InsertSliceOp::create(
+        b, loc, x, filled, indexAttrs(b, SmallVector<int64_t>(rank, 0)),
+        indexAttrs(b, t.getShape()),
+        indexAttrs(b, SmallVector<int64_t>(rank, 1)));
+  }
+  auto id = b.getMultiDimIdentityMap(rank);
+  return linalg::GenericOp::create(
+             b, loc, RankedTensorType::get(shape, i8), ValueRange{x},
+             ValueRange{tensor::EmptyOp::create(b, loc, shape, i8)},
+             ArrayRef<AffineMap>{id, id},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::XOrIOp::create(nb, l, args[0], flip).getResult());
+             })
+      .getResult(0);
+}
+
+/// `y` (the padded result) cut to `type` and, unless the product started
+/// from zero, plus its initial value.
+Value finishResult(OpBuilder &b, Location loc, Value y, RankedTensorType type,
+                   Value init) {
+  int64_t rank = type.getRank();
+  if (cast<RankedTensorType>(y.getType()).getShape() != type.getShape())
+    y = tensor::ExtractSliceOp::create(
+        b, loc, y, indexAttrs(b, SmallVector<int64_t>(rank, 0)),
+        indexAttrs(b, type.getShape()),
+        indexAttrs(b, SmallVector<int64_t>(rank, 1)));
+  if (isZeroFill(init))
+    return y;
+  auto id = b.getMultiDimIdentityMap(rank);
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{y, init},
+             ValueRange{tensor::EmptyOp::create(b, loc, type.getShape(),
+                                                type.getElementType())},
+             ArrayRef<AffineMap>{id, id, id},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::AddIOp::create(nb, l, args[0], args[1]).getResult());
+             })
+      .getResult(0);
+}
+
 struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
   using VNNIMatmulBase::VNNIMatmulBase;
 
@@ -92,8 +153,7 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
         !ot.hasStaticShape() || !xt.getElementType().isInteger(8) ||
         !wt.getElementType().isInteger(8) || !ot.getElementType().isInteger(32))
       return;
-    int64_t nImg = xt.getDimSize(0), h = xt.getDimSize(1),
-            wd = xt.getDimSize(2), c = xt.getDimSize(3);
+    int64_t nImg = xt.getDimSize(0), c = xt.getDimSize(3);
     int64_t kh = wt.getDimSize(0), kw = wt.getDimSize(1), f = wt.getDimSize(3);
     int64_t oh = ot.getDimSize(1), ow = ot.getDimSize(2);
     std::vector<int8_t> w = constantBytes(conv.getInputs()[1], kh * kw * c * f);
@@ -132,28 +192,7 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
         DenseElementsAttr::get(RankedTensorType::get({fp}, i32),
                                ArrayRef<int32_t>(corr)));
 
-    Value x = conv.getInputs()[0];
-    Value flip = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, -128));
-    if (cp != c) {
-      Value empty = tensor::EmptyOp::create(b, loc, {nImg, h, wd, cp}, i8);
-      Value filled = linalg::FillOp::create(b, loc, flip, empty).getResult(0);
-      x = tensor::InsertSliceOp::create(
-          b, loc, x, filled, indexAttrs(b, {0, 0, 0, 0}),
-          indexAttrs(b, {nImg, h, wd, c}), indexAttrs(b, {1, 1, 1, 1}));
-    }
-    auto id4 = b.getMultiDimIdentityMap(4);
-    Value xu =
-        linalg::GenericOp::create(
-            b, loc, RankedTensorType::get({nImg, h, wd, cp}, i8), ValueRange{x},
-            ValueRange{tensor::EmptyOp::create(b, loc, {nImg, h, wd, cp}, i8)},
-            ArrayRef<AffineMap>{id4, id4},
-            SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-            [&](OpBuilder &nb, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  nb, l,
-                  arith::XOrIOp::create(nb, l, args[0], flip).getResult());
-            })
-            .getResult(0);
+    Value xu = flipToUnsigned(b, loc, conv.getInputs()[0], cp);
 
     auto idx = [&](OpBuilder &bb, int64_t v) -> Value {
       return arith::ConstantIndexOp::create(bb, loc, v);
@@ -198,27 +237,8 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
               });
           scf::YieldOp::create(b1, l, loopH.getResult(0));
         });
-    Value out = loopN.getResult(0);
-    if (fp != f)
-      out = tensor::ExtractSliceOp::create(
-          b, loc, out, indexAttrs(b, {0, 0, 0, 0}),
-          indexAttrs(b, {nImg, oh, ow, f}), indexAttrs(b, {1, 1, 1, 1}));
-    Value init = conv.getOutputs()[0];
-    if (!isZeroFill(init)) {
-      out =
-          linalg::GenericOp::create(
-              b, loc, ot, ValueRange{out, init},
-              ValueRange{tensor::EmptyOp::create(b, loc, ot.getShape(), i32)},
-              ArrayRef<AffineMap>{id4, id4, id4},
-              SmallVector<utils::IteratorType>(4,
-                                               utils::IteratorType::parallel),
-              [&](OpBuilder &nb, Location l, ValueRange args) {
-                linalg::YieldOp::create(
-                    nb, l,
-                    arith::AddIOp::create(nb, l, args[0], args[1]).getResult());
-              })
-              .getResult(0);
-    }
+    Value out =
+        finishResult(b, loc, loopN.getResult(0), ot, conv.getOutputs()[0]);
     conv.getResult(0).replaceAllUsesWith(out);
     conv.erase();
   }
@@ -352,30 +372,8 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
     Value corrV = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(corrType, ArrayRef<int32_t>(corr)));
 
-    // Activations as unsigned bytes (x ^ 0x80 = x + 128), K padded to 4.
-    Value a = mm.getInputs()[0];
-    Value flip = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, -128));
-    if (kp != k) {
-      Value empty = tensor::EmptyOp::create(b, loc, {m, kp}, i8);
-      Value filled = linalg::FillOp::create(b, loc, flip, empty).getResult(0);
-      a = tensor::InsertSliceOp::create(
-          b, loc, a, filled, indexAttrs(b, {0, 0}), indexAttrs(b, {m, k}),
-          indexAttrs(b, {1, 1}));
-    }
-    auto auType = RankedTensorType::get({m, kp}, i8);
-    auto id = b.getMultiDimIdentityMap(2);
-    Value au =
-        linalg::GenericOp::create(
-            b, loc, auType, ValueRange{a},
-            ValueRange{tensor::EmptyOp::create(b, loc, {m, kp}, i8)},
-            ArrayRef<AffineMap>{id, id},
-            SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-            [&](OpBuilder &nb, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  nb, l,
-                  arith::XOrIOp::create(nb, l, args[0], flip).getResult());
-            })
-            .getResult(0);
+    // Activations as unsigned bytes, K padded to 4.
+    Value au = flipToUnsigned(b, loc, mm.getInputs()[0], kp);
 
     auto idx = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
@@ -414,27 +412,7 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
           r = rows(b1, r, mMain, m, 1);
           scf::YieldOp::create(b1, l, r);
         });
-    Value y = nLoop.getResult(0);
-    if (np != n)
-      y = tensor::ExtractSliceOp::create(b, loc, y, indexAttrs(b, {0, 0}),
-                                         indexAttrs(b, {m, n}),
-                                         indexAttrs(b, {1, 1}));
-    Value init = mm.getOutputs()[0];
-    if (!isZeroFill(init)) {
-      auto idm = b.getMultiDimIdentityMap(2);
-      y = linalg::GenericOp::create(
-              b, loc, ct, ValueRange{y, init},
-              ValueRange{tensor::EmptyOp::create(b, loc, {m, n}, i32)},
-              ArrayRef<AffineMap>{idm, idm, idm},
-              SmallVector<utils::IteratorType>(2,
-                                               utils::IteratorType::parallel),
-              [&](OpBuilder &nb, Location l, ValueRange args) {
-                linalg::YieldOp::create(
-                    nb, l,
-                    arith::AddIOp::create(nb, l, args[0], args[1]).getResult());
-              })
-              .getResult(0);
-    }
+    Value y = finishResult(b, loc, nLoop.getResult(0), ct, mm.getOutputs()[0]);
     mm.getResult(0).replaceAllUsesWith(y);
     mm.erase();
   }

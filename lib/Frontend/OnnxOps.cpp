@@ -462,29 +462,14 @@ LogicalResult convOp(Importer &I, const Node &n) {
   FailureOr<Value> x = I.value(n, 0), w = I.value(n, 1);
   if (failed(x) || failed(w))
     return failure();
-  auto xt = typeOf(*x), wt = typeOf(*w);
-  if (xt.getRank() != 4 || wt.getRank() != 4)
-    return I.error(n, "only 2-D convolutions (rank-4 input and weight) are supported");
-  SmallVector<int64_t> s = ints2(I, n, "strides"), d = ints2(I, n, "dilations");
-  if (s.size() != 2 || d.size() != 2)
-    return I.error(n, "strides and dilations must have 2 values");
-  auto pads = windowPads(I, n, xt.getShape().drop_front(2), wt.getShape().drop_front(2), s, d);
-  if (failed(pads))
-    return failure();
-  SmallVector<Value> ops{*x, *w};
+  Value bias;
   if (I.has(n, 2)) {
     FailureOr<Value> b = I.value(n, 2);
     if (failed(b))
       return failure();
-    ops.push_back(*b);
-  } else {
-    ops.push_back(Value());
+    bias = *b;
   }
-  return emit(I, n, I.op(n, "conv2d", ops,
-                         {I.named("strides", I.b.getDenseI64ArrayAttr(s)),
-                          I.named("padding", I.b.getDenseI64ArrayAttr(*pads)),
-                          I.named("dilations", I.b.getDenseI64ArrayAttr(d)),
-                          I.named("groups", I.b.getI64IntegerAttr(I.getInt(n, "group", 1)))}));
+  return emit(I, n, buildConv(I, n, *x, *w, bias));
 }
 
 LogicalResult poolOp(Importer &I, const Node &n, bool isMax) {
