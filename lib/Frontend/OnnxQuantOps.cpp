@@ -186,9 +186,12 @@ LogicalResult quantizeLinear(Importer &I, const Node &n) {
     return failure();
   if (I.getInt(n, "block_size", 0) != 0)
     return I.error(n, "block-wise quantization is not supported");
-  if (I.has(n, 2) == false && I.getInt(n, "output_dtype", 0) != 0 &&
+  // Without a zero point the output type comes from output_dtype; dr1
+  // follows uint8 (the default) through its zero point, so other types
+  // need one.
+  if (!I.has(n, 2) && I.getInt(n, "output_dtype", 0) != 0 &&
       I.getInt(n, "output_dtype", 0) != onnx::TensorProto::UINT8)
-    return I.error(n, "only int8 and uint8 outputs are supported");
+    return I.error(n, "output types other than uint8 need a zero point input");
   FailureOr<Value> x = I.value(n, 0);
   if (failed(x))
     return failure();
