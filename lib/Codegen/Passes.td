@@ -72,7 +72,9 @@ def VNNIMatmul : Pass<"dr1-vnni-matmul", "func::FuncOp"> {
     im2col buffer): filters packed as `[F/32][KH][KW][C/4][32][4]`, each
     8-pixel x 32-filter tile of an output row summed over taps and
     channels, the input read in place (strides, dilations). Run only for
-    targets with `avx512vnni`.
+    targets with `avx512vnni`. With `parallel`, threads share the result:
+    a grid of row chunks x column blocks for matmuls, output rows for
+    convolutions (`scf.forall`, like the f32 strategy).
 
     Before:
     ```mlir
@@ -93,6 +95,10 @@ def VNNIMatmul : Pass<"dr1-vnni-matmul", "func::FuncOp"> {
     }
     ```
   }];
+  let options = [
+    Option<"parallel", "parallel", "bool", "false",
+           "Share large products between threads (scf.forall)">,
+  ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",
                            "mlir::tensor::TensorDialect",

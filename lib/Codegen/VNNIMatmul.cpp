@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/Passes.h"
+#include "Codegen/Work.h"
 #include "dr1/Dr1Ops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -199,52 +200,88 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
     };
     Value res = tensor::EmptyOp::create(b, loc, {nImg, oh, ow, fp}, i32);
     int64_t owMain = ow - ow % kMR;
-    // for n, oh, filter panel: pixels of the row in tiles of MR, then 1.
-    auto loopN = scf::ForOp::create(
-        b, loc, idx(b, 0), idx(b, nImg), idx(b, 1), ValueRange{res},
-        [&](OpBuilder &b1, Location l, Value n, ValueRange it1) {
-          auto loopH = scf::ForOp::create(
-              b1, l, idx(b1, 0), idx(b1, oh), idx(b1, 1), ValueRange{it1[0]},
-              [&](OpBuilder &b2, Location l2, Value y, ValueRange it2) {
-                auto loopP = scf::ForOp::create(
-                    b2, l2, idx(b2, 0), idx(b2, panels), idx(b2, 1),
-                    ValueRange{it2[0]},
-                    [&](OpBuilder &b3, Location l3, Value panel,
-                        ValueRange it3) {
-                      Value r = it3[0];
-                      auto pixels = [&](Value r, int64_t from, int64_t to,
-                                        int64_t tile) -> Value {
-                        if (from >= to)
-                          return r;
-                        return scf::ForOp::create(
-                                   b3, l3, idx(b3, from), idx(b3, to),
-                                   idx(b3, tile), ValueRange{r},
-                                   [&](OpBuilder &b4, Location l4, Value x0,
-                                       ValueRange it4) {
-                                     ConvTile t{xu, wp,    corrV, n,     y,
-                                                x0, panel, tile,  kh,    kw,
-                                                c4, st[0], st[1], dl[0], dl[1]};
-                                     scf::YieldOp::create(
-                                         b4, l4, convKernel(b4, l4, t, it4[0]));
-                                   })
-                            .getResult(0);
-                      };
-                      r = pixels(r, 0, owMain, kMR);
-                      r = pixels(r, owMain, ow, 1);
-                      scf::YieldOp::create(b3, l3, r);
-                    });
-                scf::YieldOp::create(b2, l2, loopP.getResult(0));
-              });
-          scf::YieldOp::create(b1, l, loopH.getResult(0));
-        });
-    Value out =
-        finishResult(b, loc, loopN.getResult(0), ot, conv.getOutputs()[0]);
+    // Output row (n, y) into `r`, at (wn, wy) of it: per filter panel, the
+    // pixels in tiles of MR, then one by one.
+    auto row = [&](OpBuilder &b2, Location l2, Value r, Value n, Value y,
+                   Value wn, Value wy) -> Value {
+      return scf::ForOp::create(
+                 b2, l2, idx(b2, 0), idx(b2, panels), idx(b2, 1), ValueRange{r},
+                 [&](OpBuilder &b3, Location l3, Value panel, ValueRange it3) {
+                   Value r = it3[0];
+                   auto pixels = [&](Value r, int64_t from, int64_t to,
+                                     int64_t tile) -> Value {
+                     if (from >= to)
+                       return r;
+                     return scf::ForOp::create(
+                                b3, l3, idx(b3, from), idx(b3, to),
+                                idx(b3, tile), ValueRange{r},
+                                [&](OpBuilder &b4, Location l4, Value x0,
+                                    ValueRange it4) {
+                                  ConvTile t{xu, wp,    corrV, n,     y,    wn,
+                                             wy, x0,    panel, tile,  kh,   kw,
+                                             c4, st[0], st[1], dl[0], dl[1]};
+                                  scf::YieldOp::create(
+                                      b4, l4, convKernel(b4, l4, t, it4[0]));
+                                })
+                         .getResult(0);
+                   };
+                   r = pixels(r, 0, owMain, kMR);
+                   r = pixels(r, owMain, ow, 1);
+                   scf::YieldOp::create(b3, l3, r);
+                 })
+          .getResult(0);
+    };
+    Value rows;
+    bool nested = conv->getParentOfType<scf::ForallOp>() ||
+                  conv->getParentOfType<scf::ParallelOp>();
+    if (parallel && !nested &&
+        dr1::loopWork(cast<linalg::LinalgOp>(conv.getOperation())) >=
+            dr1::kMinParallelWork) {
+      // Output rows (of every image) are shared out between threads.
+      auto forall = scf::ForallOp::create(
+          b, loc,
+          SmallVector<OpFoldResult>{b.getIndexAttr(nImg), b.getIndexAttr(oh)},
+          ValueRange{res}, std::nullopt);
+      OpBuilder fb = OpBuilder::atBlockBegin(forall.getBody());
+      Value n = forall.getInductionVar(0), y = forall.getInductionVar(1);
+      SmallVector<OpFoldResult> offs{n, y, fb.getIndexAttr(0),
+                                     fb.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes{fb.getIndexAttr(1), fb.getIndexAttr(1),
+                                      fb.getIndexAttr(ow), fb.getIndexAttr(fp)};
+      SmallVector<OpFoldResult> unit(4, fb.getIndexAttr(1));
+      Value slice = tensor::ExtractSliceOp::create(
+          fb, loc, forall.getRegionIterArgs()[0], offs, sizes, unit);
+      Value done = row(fb, loc, slice, n, y, idx(fb, 0), idx(fb, 0));
+      OpBuilder tb = OpBuilder::atBlockEnd(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(
+          tb, loc, done, forall.getRegionIterArgs()[0], offs, sizes, unit);
+      rows = forall.getResult(0);
+    } else {
+      rows = scf::ForOp::create(
+                 b, loc, idx(b, 0), idx(b, nImg), idx(b, 1), ValueRange{res},
+                 [&](OpBuilder &b1, Location l, Value n, ValueRange it1) {
+                   Value r = scf::ForOp::create(
+                                 b1, l, idx(b1, 0), idx(b1, oh), idx(b1, 1),
+                                 ValueRange{it1[0]},
+                                 [&](OpBuilder &b2, Location l2, Value y,
+                                     ValueRange it2) {
+                                   scf::YieldOp::create(
+                                       b2, l2, row(b2, l2, it2[0], n, y, n, y));
+                                 })
+                                 .getResult(0);
+                   scf::YieldOp::create(b1, l, r);
+                 })
+                 .getResult(0);
+    }
+    Value out = finishResult(b, loc, rows, ot, conv.getOutputs()[0]);
     conv.getResult(0).replaceAllUsesWith(out);
     conv.erase();
   }
 
+  /// Output pixels (n, y, x0...) x 32 filters of `panel`, written at
+  /// (wn, wy, x0...) of the result tensor the kernel gets.
   struct ConvTile {
-    Value xu, wp, corr, n, y, x0, panel;
+    Value xu, wp, corr, n, y, wn, wy, x0, panel;
     int64_t pixels, kh, kw, c4, sh, sw, dh, dw;
   };
 
@@ -324,7 +361,7 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
         Value v =
             arith::SubIOp::create(b, loc, loopI.getResult(r * 2 + hh), cv);
         res = vector::TransferWriteOp::create(b, loc, v, res,
-                                              ValueRange{t.n, t.y, px, col},
+                                              ValueRange{t.wn, t.wy, px, col},
                                               ArrayRef<bool>{true})
                   .getResult();
       }
@@ -379,49 +416,106 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
     Value res = tensor::EmptyOp::create(b, loc, {m, np}, i32);
-    int64_t mMain = m - m % kMR;
-    int64_t nc = std::min(kNC, np);
     Value c0 = idx(0), cK4 = idx(k4), c1 = idx(1);
-    // for nb in [0, Np) step NC; rows in tiles of MR, then one by one.
-    auto nLoop = scf::ForOp::create(
-        b, loc, c0, idx(np), idx(nc), ValueRange{res},
-        [&](OpBuilder &b1, Location l, Value nb, ValueRange iter) {
-          Value nEnd = arith::MinSIOp::create(
-              b1, l, arith::AddIOp::create(b1, l, nb, idx(nc)), idx(np));
-          Value r = iter[0];
-          auto rows = [&](OpBuilder &bb, Value r, int64_t from, int64_t to,
-                          int64_t tile) -> Value {
-            if (from >= to)
-              return r;
-            auto loop = scf::ForOp::create(
-                bb, l, idx(from), idx(to), idx(tile), ValueRange{r},
-                [&](OpBuilder &b2, Location l2, Value m0, ValueRange it2) {
-                  auto cols = scf::ForOp::create(
-                      b2, l2, nb, nEnd, idx(kNR), ValueRange{it2[0]},
-                      [&](OpBuilder &b3, Location l3, Value n0,
-                          ValueRange it3) {
-                        Value out = kernel(b3, l3, au, bp, corrV, it3[0], m0,
-                                           n0, tile, cK4, c0, c1);
-                        scf::YieldOp::create(b3, l3, out);
-                      });
-                  scf::YieldOp::create(b2, l2, cols.getResult(0));
-                });
-            return loop.getResult(0);
-          };
-          r = rows(b1, r, 0, mMain, kMR);
-          r = rows(b1, r, mMain, m, 1);
-          scf::YieldOp::create(b1, l, r);
-        });
-    Value y = finishResult(b, loc, nLoop.getResult(0), ct, mm.getOutputs()[0]);
+    // Columns in blocks of nc (a divisor of Np, at most 256) so that a
+    // block of weights stays in L2.
+    int64_t nc = kNR;
+    for (int64_t d = kNR; d <= std::min(kNC, np); d += kNR)
+      if (np % d == 0)
+        nc = d;
+
+    // Rows [rowBase, rowBase + rowCount) x columns [colBase, colBase + nc)
+    // of the result into `r`, whose element (0, 0) is at (wRow, wCol) of
+    // the result: rows in tiles of MR, then one by one.
+    auto block = [&](OpBuilder &bb, Location l, Value r, Value rowBase,
+                     Value rowCount, Value colBase, Value wRow,
+                     Value wCol) -> Value {
+      auto cst = [&](int64_t v) -> Value {
+        return arith::ConstantIndexOp::create(bb, l, v);
+      };
+      Value mainEnd = arith::SubIOp::create(
+          bb, l, rowCount, arith::RemUIOp::create(bb, l, rowCount, cst(kMR)));
+      Value colEnd = arith::AddIOp::create(bb, l, colBase, cst(nc));
+      auto rows = [&](Value r, Value from, Value to, int64_t tile) -> Value {
+        return scf::ForOp::create(
+                   bb, l, from, to, cst(tile), ValueRange{r},
+                   [&](OpBuilder &b2, Location l2, Value i, ValueRange it2) {
+                     Value m0 = arith::AddIOp::create(b2, l2, rowBase, i);
+                     Value wm0 = arith::SubIOp::create(b2, l2, m0, wRow);
+                     auto cols = scf::ForOp::create(
+                         b2, l2, colBase, colEnd, cst(kNR), ValueRange{it2[0]},
+                         [&](OpBuilder &b3, Location l3, Value n0,
+                             ValueRange it3) {
+                           Value wn0 = arith::SubIOp::create(b3, l3, n0, wCol);
+                           scf::YieldOp::create(b3, l3,
+                                                kernel(b3, l3, au, bp, corrV,
+                                                       it3[0], m0, n0, wm0, wn0,
+                                                       tile, cK4, c0, c1));
+                         });
+                     scf::YieldOp::create(b2, l2, cols.getResult(0));
+                   })
+            .getResult(0);
+      };
+      r = rows(r, cst(0), mainEnd, kMR);
+      return rows(r, mainEnd, rowCount, 1);
+    };
+
+    Value out;
+    bool nested = mm->getParentOfType<scf::ForallOp>() ||
+                  mm->getParentOfType<scf::ParallelOp>();
+    if (parallel && !nested && m * n * k >= dr1::kMinParallelWork) {
+      // Threads share a grid of row chunks x column blocks: enough tasks
+      // to balance (about 8), rows split only as far as needed.
+      int64_t blocks = np / nc;
+      int64_t chunks = std::clamp<int64_t>(llvm::divideCeil(8, blocks), 1,
+                                           llvm::divideCeil(m, kMR));
+      int64_t rc = llvm::alignTo(llvm::divideCeil(m, chunks), kMR);
+      chunks = llvm::divideCeil(m, rc);
+      auto forall = scf::ForallOp::create(
+          b, loc,
+          SmallVector<OpFoldResult>{b.getIndexAttr(chunks),
+                                    b.getIndexAttr(blocks)},
+          ValueRange{res}, std::nullopt);
+      OpBuilder fb = OpBuilder::atBlockBegin(forall.getBody());
+      auto fidx = [&](int64_t v) -> Value {
+        return arith::ConstantIndexOp::create(fb, loc, v);
+      };
+      Value rowBase =
+          arith::MulIOp::create(fb, loc, forall.getInductionVar(0), fidx(rc));
+      Value rowCount = arith::MinSIOp::create(
+          fb, loc, fidx(rc), arith::SubIOp::create(fb, loc, fidx(m), rowBase));
+      Value colBase =
+          arith::MulIOp::create(fb, loc, forall.getInductionVar(1), fidx(nc));
+      SmallVector<OpFoldResult> offs{rowBase, colBase};
+      SmallVector<OpFoldResult> sizes{rowCount, fb.getIndexAttr(nc)};
+      SmallVector<OpFoldResult> unit(2, fb.getIndexAttr(1));
+      Value slice = tensor::ExtractSliceOp::create(
+          fb, loc, forall.getRegionIterArgs()[0], offs, sizes, unit);
+      Value done =
+          block(fb, loc, slice, rowBase, rowCount, colBase, rowBase, colBase);
+      OpBuilder tb = OpBuilder::atBlockEnd(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(
+          tb, loc, done, forall.getRegionIterArgs()[0], offs, sizes, unit);
+      out = forall.getResult(0);
+    } else {
+      out = scf::ForOp::create(
+                b, loc, c0, idx(np), idx(nc), ValueRange{res},
+                [&](OpBuilder &b1, Location l, Value nb, ValueRange iter) {
+                  scf::YieldOp::create(
+                      b1, l, block(b1, l, iter[0], c0, idx(m), nb, c0, c0));
+                })
+                .getResult(0);
+    }
+    Value y = finishResult(b, loc, out, ct, mm.getOutputs()[0]);
     mm.getResult(0).replaceAllUsesWith(y);
     mm.erase();
   }
 
   /// One `rows` x 32 tile of the result at (m0, n0): the whole K in
-  /// registers, then written minus the correction.
+  /// registers, then written minus the correction at (wm0, wn0) of `res`.
   Value kernel(OpBuilder &b, Location loc, Value au, Value bp, Value corr,
-               Value res, Value m0, Value n0, int64_t rows, Value cK4, Value c0,
-               Value c1) {
+               Value res, Value m0, Value n0, Value wm0, Value wn0,
+               int64_t rows, Value cK4, Value c0, Value c1) {
     auto v16 = VectorType::get({16}, b.getI32Type());
     auto v64i8 = VectorType::get({64}, b.getI8Type());
     auto v4i8 = VectorType::get({4}, b.getI8Type());
@@ -469,13 +563,14 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
     Value padI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
     for (int64_t h = 0; h < 2; ++h) {
       Value col = arith::AddIOp::create(b, loc, n0, cst(h * 16));
+      Value wCol = arith::AddIOp::create(b, loc, wn0, cst(h * 16));
       Value cv = vector::TransferReadOp::create(
           b, loc, v16, corr, ValueRange{col}, padI32, ArrayRef<bool>{true});
       for (int64_t r = 0; r < rows; ++r) {
-        Value row = arith::AddIOp::create(b, loc, m0, cst(r));
+        Value row = arith::AddIOp::create(b, loc, wm0, cst(r));
         Value v = arith::SubIOp::create(b, loc, kLoop.getResult(r * 2 + h), cv);
         res = vector::TransferWriteOp::create(
-                  b, loc, v, res, ValueRange{row, col}, ArrayRef<bool>{true})
+                  b, loc, v, res, ValueRange{row, wCol}, ArrayRef<bool>{true})
                   .getResult();
       }
     }

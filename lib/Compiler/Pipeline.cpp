@@ -109,8 +109,11 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createSerializeForall());
   // Before the epilogue fusion tiles them: int8 products get their own
   // kernel.
-  if (target.hasVNNI)
-    pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createVNNIMatmul());
+  if (target.hasVNNI) {
+    mlir::dr1::VNNIMatmulOptions vnni;
+    vnni.parallel = target.threads > 1;
+    pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createVNNIMatmul(vnni));
+  }
   if (!llvm::is_contained(disabled, "dr1-fuse-epilogue")) {
     mlir::dr1::FuseEpilogueOptions fe;
     fe.parallel = target.threads > 1;

@@ -101,3 +101,36 @@ func.func @conv(%x: tensor<1x9x9x3xi8>) -> tensor<1x4x4x2xi32> {
       ins(%x, %w : tensor<1x9x9x3xi8>, tensor<2x2x3x2xi8>) outs(%z : tensor<1x4x4x2xi32>) -> tensor<1x4x4x2xi32>
   return %y : tensor<1x4x4x2xi32>
 }
+
+// -----
+
+// With threads (parallel=true): a one-block product (N = 256) is shared as
+// row chunks of 8 (64 rows: 8 chunks), each chunk's slice written back
+// with parallel_insert_slice; convolutions by output rows.
+// RUN: dr1-opt %s -split-input-file -dr1-vnni-matmul=parallel=true | FileCheck %s --check-prefix=PAR
+// PAR-LABEL: func @threads
+// PAR: scf.forall (%[[I:.*]], %[[J:.*]]) in (8, 1) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<64x256xi32>)
+// PAR: %[[SLICE:.*]] = tensor.extract_slice %[[OUT]]
+// PAR: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// PAR: tensor.parallel_insert_slice %{{.*}} into %[[OUT]]
+// PAR-LABEL: func @threads_conv
+// PAR: scf.forall (%{{.*}}, %{{.*}}) in (1, 24) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x24x24x32xi32>)
+// PAR: tensor.extract_slice {{.*}} to tensor<1x1x24x32xi32>
+// PAR: tensor.parallel_insert_slice
+func.func @threads(%a: tensor<64x256xi8>) -> tensor<64x256xi32> {
+  %w = arith.constant dense<1> : tensor<256x256xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<64x256xi32>
+  %z = linalg.fill ins(%c0 : i32) outs(%e : tensor<64x256xi32>) -> tensor<64x256xi32>
+  %y = linalg.matmul ins(%a, %w : tensor<64x256xi8>, tensor<256x256xi8>) outs(%z : tensor<64x256xi32>) -> tensor<64x256xi32>
+  return %y : tensor<64x256xi32>
+}
+func.func @threads_conv(%x: tensor<1x26x26x32xi8>) -> tensor<1x24x24x32xi32> {
+  %w = arith.constant dense<1> : tensor<3x3x32x32xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x24x24x32xi32>
+  %z = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x24x24x32xi32>) -> tensor<1x24x24x32xi32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x26x26x32xi8>, tensor<3x3x32x32xi8>) outs(%z : tensor<1x24x24x32xi32>) -> tensor<1x24x24x32xi32>
+  return %y : tensor<1x24x24x32xi32>
+}

@@ -259,7 +259,15 @@ def quantized(rng):
     x2 = g.arg(rng.standard_normal((19, 70)).astype(np.float32))
     big = g.linear(x2, g.const(_w(rng, 300, 70)), g.const(_w(rng, 300, scale=0.1)),
                    input_range=(float(x2.v.min()), float(x2.v.max())))
-    outs = [h, m, mm, big]
+    # Large enough (> 4M multiply-adds) to be shared between threads with
+    # --num-threads: row chunks of a one-block matmul, conv output rows.
+    x3 = g.arg(rng.standard_normal((64, 256)).astype(np.float32))
+    wide = g.linear(x3, g.const(_w(rng, 256, 256)), None,
+                    input_range=(float(x3.v.min()), float(x3.v.max())))
+    img2 = g.arg(rng.standard_normal((1, 32, 24, 24)).astype(np.float32))
+    conv2 = g.conv2d(img2, g.const(_w(rng, 32, 32, 3, 3)), None, padding=(1, 1, 1, 1),
+                     input_range=(float(img2.v.min()), float(img2.v.max())))
+    outs = [h, m, mm, big, wide, conv2]
     lo, hi = float(img.v.min()), float(img.v.max())
     outs.append(g.conv2d(img, g.const(_w(rng, 8, 6, 3, 3)), g.const(_w(rng, 8, scale=0.1)),
                          padding=(1, 1, 1, 1), input_range=(lo, hi)))
