@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """int8 against f32, and dr1 against ONNX Runtime's static quantization,
-measured in one run on this machine (one thread).
+measured in one run on this machine (layers on 1 and 2 threads, models on
+one).
 
     python3 bench/quant/run.py [--write-docs] [--models resnet50,mobilenet_v2]
         [--samples 8] [--skip-layers] [--skip-models]
@@ -51,7 +52,7 @@ def opset13(model):
     return onnx.version_converter.convert_version(model, 13)
 
 
-def layers(rng):
+def layers(rng, threads=(1, 2)):
     rows = []
     cases = [("Linear 256x256x256", dr1.Linear(256, 256), (256, 256), 2 * 256 ** 3),
              ("Linear 1024x1024x1024", dr1.Linear(1024, 1024), (1024, 1024), 2 * 1024 ** 3),
@@ -68,23 +69,29 @@ def layers(rng):
               (1, 3, 224, 224), 2 * 3 * 64 * 49 * 112 * 112)]
     for name, model, shape, ops in cases:
         x = rng.standard_normal(shape).astype(np.float32)
-        q = AutoQuantizer(model, [x], verbose=False).quantize("int8")
-        f = dr1.optimize(model, method="static")
         xt = dr1.tensor(x)
-        tf = median_latency(lambda: f(xt))
-        tq = median_latency(lambda: q(x))
-        r = dict(name=name, f32=tf, int8=tq, gflops=ops / tf / 1e9, gops=ops / tq / 1e9)
-        print(r, flush=True)
-        rows.append(r)
+        for t in threads:
+            q = AutoQuantizer(model, [x], threads=t, verbose=False).quantize("int8")
+            f = dr1.optimize(model, method="static", threads=t)
+            tf = median_latency(lambda: f(xt))
+            tq = median_latency(lambda: q(x))
+            r = dict(name=name, threads=t, f32=tf, int8=tq, gflops=ops / tf / 1e9,
+                     gops=ops / tq / 1e9)
+            print(r, flush=True)
+            rows.append(r)
     return rows
 
 
 def layer_table(rows):
-    lines = ["| layer | f32 ms | int8 ms | f32 GFLOP/s | int8 Gop/s | int8 speed-up |",
-             "|---|---:|---:|---:|---:|---:|"]
+    one = {r["name"]: r for r in rows if r["threads"] == 1}
+    lines = ["| layer | threads | f32 ms | int8 ms | f32 GFLOP/s | int8 Gop/s | "
+             "int8 speed-up | int8 vs its 1 thread |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['name']} | {r['f32'] * 1e3:.3f} | {r['int8'] * 1e3:.3f} | "
-                     f"{r['gflops']:.0f} | {r['gops']:.0f} | {r['f32'] / r['int8']:.2f}x |")
+        scale = one[r["name"]]["int8"] / r["int8"] if r["name"] in one else float("nan")
+        lines.append(f"| {r['name']} | {r['threads']} | {r['f32'] * 1e3:.3f} | "
+                     f"{r['int8'] * 1e3:.3f} | {r['gflops']:.0f} | {r['gops']:.0f} | "
+                     f"{r['f32'] / r['int8']:.2f}x | {scale:.2f}x |")
     return "\n".join(lines)
 
 
@@ -189,7 +196,8 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         os.environ["DR1_CACHE_DIR"] = os.path.join(work, "cache")
         if not args.skip_layers:
-            text.append("Layers, batch as shown, one thread:\n\n" + layer_table(layers(rng)))
+            text.append("Layers, batch as shown, 1 and 2 threads (f32 and int8 each compiled "
+                        "for that many):\n\n" + layer_table(layers(rng)))
         if not args.skip_models:
             builders = {"resnet50": lambda: opset13(randomized(os.path.join(LIGHT,
                                                                             "light_resnet50.onnx"))),

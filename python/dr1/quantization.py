@@ -38,12 +38,15 @@ def _arrays(batch):
 
 
 def _split(item):
-    """(inputs, label or None) from a dataset item."""
-    if isinstance(item, (tuple, list)) and len(item) == 2 and not isinstance(
-            item[0], (int, float)):
+    """(inputs, labels or None) from a dataset item: a pair whose second
+    element is integer class indices (at most 1-D) is (input, labels);
+    anything else is the model's inputs (a 2-input model's pair too)."""
+    if isinstance(item, (tuple, list)) and len(item) == 2:
         x, y = item
         if y is not None and not isinstance(y, (tuple, list)):
-            return _arrays(x), np.asarray(y.numpy() if isinstance(y, Tensor) else y)
+            labels = np.asarray(y.numpy() if isinstance(y, Tensor) else y)
+            if labels.dtype.kind in "iu" and labels.ndim <= 1:
+                return _arrays(x), labels
     return _arrays(item), None
 
 
@@ -112,14 +115,16 @@ class QuantizedModel:
 class AutoQuantizer:
     def __init__(self, model, dataset, accuracy_budget=0.01, objective="size",
                  max_batches=None, calibration_method="minmax", target="host", cpu="",
-                 features="", verbose=True):
+                 features="", threads=1, verbose=True):
         """accuracy_budget: the largest relative loss of the metric allowed
         (accuracy with labels; else 1 - relative output error). objective:
         'size' (among equally harmless layers, the ones with the most weights
         first) or 'latency' (the ones whose int8 form saves the most measured
         time first; layers that int8 makes slower on this target stay f32).
         max_batches: use at most this many batches. calibration_method:
-        'minmax', 'percentile' or 'mse' (see dr1c --calibration-method)."""
+        'minmax', 'percentile' or 'mse' (see dr1c --calibration-method).
+        threads: compile (and measure, and return) the model for that many
+        OpenMP threads, as dr1.optimize(threads=...)."""
         if objective not in ("size", "latency"):
             raise ValueError(f"objective must be 'size' or 'latency', got {objective!r}")
         if not 0 <= accuracy_budget < 1:
@@ -128,6 +133,9 @@ class AutoQuantizer:
         self.budget = accuracy_budget
         self.objective = objective
         self.target, self.cpu, self.features = target, cpu, features
+        if threads < 1:
+            raise ValueError("threads must be at least 1")
+        self.threads = threads
         self.verbose = verbose
         self.onnx = isinstance(model, (str, os.PathLike))
         if not self.onnx and not isinstance(model, Module):
@@ -177,8 +185,9 @@ class AutoQuantizer:
         try:
             if self.onnx:
                 return _dr1.compile_onnx(os.fspath(self.model), target=target, cpu=cpu,
-                                         features=features, name=name, **q)
-            return _compile(self._ctx, name, target, cpu, features, 3, **q)
+                                         features=features, name=name,
+                                         threads=self.threads, **q)
+            return _compile(self._ctx, name, target, cpu, features, 3, self.threads, **q)
         except _dr1.CompileError as e:
             raise CompileError(str(e)) from None
 
@@ -190,10 +199,10 @@ class AutoQuantizer:
                                                      features="", name=name,
                                                      quantize=quantize)
         path = os.path.join(self._dir.name, f"{name}.so")
-        _link_shared(obj, path)
+        _link_shared(obj, path, self.threads)
         ws, ins, outs = _model_info(path, name)
         loaded = _Loaded(path, name, [(s, d) for _, s, d in ins],
-                         [(s, d) for _, s, d in outs], ws)
+                         [(s, d) for _, s, d in outs], ws, self.threads)
         return loaded, len(obj), layers
 
     def _latency(self, loaded):

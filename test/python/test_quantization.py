@@ -127,3 +127,25 @@ def test_latency_objective_measures_each_layer():
     for r in rows.values():
         if r["precision"] == "int8":
             assert r["saving_s"] > 0
+
+
+class TwoInputs(dr1.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = dr1.Linear(8, 4)
+        self.b = dr1.Linear(6, 4)
+
+    def forward(self, x, y):
+        return self.a(x) + self.b(y)
+
+
+def test_two_input_model_is_not_read_as_labels():
+    model = TwoInputs()
+    data = [(rng.standard_normal((3, 8)).astype(np.float32),
+             rng.standard_normal((3, 6)).astype(np.float32)) for _ in range(4)]
+    q = AutoQuantizer(model, dataset=data, verbose=False).quantize(method="int8")
+    assert q.report.metric == "output agreement"
+    assert [r["precision"] for r in q.report.rows] == ["int8", "int8"]
+    x, y = data[0]
+    ref = model(dr1.tensor(x), dr1.tensor(y)).numpy()
+    np.testing.assert_allclose(q(x, y), ref, rtol=0, atol=0.05 * float(np.abs(ref).max()))
