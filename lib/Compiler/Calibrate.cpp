@@ -439,8 +439,6 @@ auto ::dr1::calibrate(ModuleOp module, func::FuncOp entry,
                       std::vector<QuantizedLayer> &layers) -> LogicalResult {
   Location loc = entry.getLoc();
   SmallVector<Operation *> ops = quantizableOps(entry);
-  if (ops.empty())
-    return success();
   std::vector<std::string> names;
   for (Operation *op : ops)
     names.push_back(reportName(op));
@@ -449,8 +447,8 @@ auto ::dr1::calibrate(ModuleOp module, func::FuncOp entry,
   if (StringRef(options.calibrationData).ends_with(".json")) {
     if (failed(loadTable(loc, options.calibrationData, names, ranges)))
       return failure();
-  } else if (failed(
-                 measureRanges(module, entry, ops, options, ranges, samples))) {
+  } else if (!ops.empty() && failed(measureRanges(module, entry, ops, options,
+                                                  ranges, samples))) {
     return failure();
   }
   if (!options.calibrationSave.empty() &&
