@@ -126,21 +126,14 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
     return dq;
   }
 
-  /// Weights the model quantized itself: dr1.dequantize of an i8 constant,
-  /// zero points 0, per tensor or along the output channels. Their values,
-  /// and the scale of each channel in `scale`.
-  static std::optional<std::vector<int8_t>>
-  modelQuantizedWeights(Value w, int64_t axis, SmallVectorImpl<float> &scale) {
-    auto dq = w.getDefiningOp<DequantizeOp>();
+  /// The values of an i8 constant (splats expanded); nullopt otherwise.
+  static std::optional<std::vector<int8_t>> int8Values(Value v) {
     ElementsAttr attr;
-    if (!dq || !dq.getInput().getType().getElementType().isInteger(8) ||
-        !matchPattern(dq.getInput(), m_Constant(&attr)) ||
-        llvm::any_of(dq.getZeroPoint(), [](int64_t z) { return z != 0; }))
+    auto type = cast<RankedTensorType>(v.getType());
+    if (!type.getElementType().isInteger(8) || !type.hasStaticShape() ||
+        !matchPattern(v, m_Constant(&attr)))
       return std::nullopt;
-    if (dq.getAxis() &&
-        *normalizeAxis(*dq.getAxis(), dq.getType().getRank()) != axis)
-      return std::nullopt;
-    int64_t n = dq.getType().getNumElements();
+    int64_t n = type.getNumElements();
     std::vector<int8_t> values;
     if (auto dense = dyn_cast<DenseElementsAttr>(attr);
         dense && dense.isSplat())
@@ -150,9 +143,24 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
       values.assign(raw->begin(), raw->end());
     if (static_cast<int64_t>(values.size()) != n)
       return std::nullopt;
+    return values;
+  }
+
+  /// Weights the model quantized itself: dr1.dequantize of an i8 constant,
+  /// zero points 0, per tensor or along the output channels. The i8
+  /// constant, and the scale of each channel in `scale`.
+  static Value modelQuantizedWeights(Value w, int64_t axis,
+                                     SmallVectorImpl<float> &scale) {
+    auto dq = w.getDefiningOp<DequantizeOp>();
+    if (!dq || !int8Values(dq.getInput()) ||
+        llvm::any_of(dq.getZeroPoint(), [](int64_t z) { return z != 0; }))
+      return {};
+    if (dq.getAxis() &&
+        *normalizeAxis(*dq.getAxis(), dq.getType().getRank()) != axis)
+      return {};
     for (auto [c, s] : llvm::enumerate(scale))
       s = dq.getScale()[dq.getAxis() ? c : 0];
-    return values;
+    return dq.getInput();
   }
 
   /// The precision `op` is asked to run in, or failure after an error.
@@ -202,35 +210,44 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
     // output channel), or f32 constants quantized here. Weights computed
     // at run time, batched weights (whose zero-point correction would
     // differ per batch) and non-f32 products stay float.
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    Type i8 = b.getI8Type();
     SmallVector<float> wScale(channels, 0.0f);
-    SmallVector<int64_t> wSum(channels, 0);
-    Value wq;
-    if (std::optional<std::vector<int8_t>> given =
-            modelQuantizedWeights(w, axis, wScale)) {
-      wq = cast<DequantizeOp>(w.getDefiningOp()).getInput();
-      for (size_t i = 0; i < given->size(); ++i)
-        wSum[channelOf(i)] += (*given)[i];
-    } else {
+    Value wq = modelQuantizedWeights(w, axis, wScale);
+    if (!wq) {
       ElementsAttr wAttr;
       if (!matchPattern(w, m_Constant(&wAttr)))
         return false;
       std::optional<std::vector<float>> wv = getF32Values(wAttr);
       if (!wv)
         return false;
-      // Symmetric, per output channel.
+      // Symmetric, per output channel; dr1.quantize's folder rounds.
       for (size_t i = 0; i < wv->size(); ++i)
         wScale[channelOf(i)] =
             std::max(wScale[channelOf(i)], std::fabs((*wv)[i]));
       for (float &s : wScale)
         s = s > 0.0f ? s / static_cast<float>(kQMax) : 1.0f;
-      // Sum of each channel's quantized weights: the activation zero point
-      // adds zp * sum to every accumulator of that channel.
-      for (size_t i = 0; i < wv->size(); ++i) {
-        int64_t c = channelOf(i);
-        double q = std::nearbyint(static_cast<double>((*wv)[i] / wScale[c]));
-        wSum[c] += static_cast<int64_t>(std::clamp<double>(q, kQMin, kQMax));
-      }
+      wq = b.createOrFold<QuantizeOp>(
+          loc, RankedTensorType::get(wt.getShape(), i8), w,
+          b.getDenseF32ArrayAttr(wScale),
+          b.getDenseI64ArrayAttr(SmallVector<int64_t>(channels, 0)),
+          b.getI64IntegerAttr(axis));
     }
+    // Sum of each channel's quantized weights: the activation zero point
+    // adds zp * sum to every accumulator of that channel.
+    // Weights quantized here but not used after all go again.
+    auto dropWeights = [&]() {
+      if (wq.use_empty() && wq.getDefiningOp())
+        wq.getDefiningOp()->erase();
+      return false;
+    };
+    std::optional<std::vector<int8_t>> wValues = int8Values(wq);
+    if (!wValues)
+      return dropWeights();
+    SmallVector<int64_t> wSum(channels, 0);
+    for (size_t i = 0; i < wValues->size(); ++i)
+      wSum[channelOf(i)] += (*wValues)[i];
 
     auto [xScale, xZero] =
         given ? std::pair<float, int64_t>(given.getScale()[0],
@@ -241,25 +258,16 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
     for (int64_t c = 0; c < channels; ++c) {
       int64_t z = xZero * wSum[c];
       if (z < INT32_MIN || z > INT32_MAX)
-        return false; // (K beyond ~130k: the correction overflows i32)
+        return dropWeights(); // (K beyond ~130k: the correction overflows)
       outZero.push_back(z);
       outScale.push_back(xScale * wScale[c]);
     }
 
-    OpBuilder b(op);
-    Location loc = op->getLoc();
-    Type i8 = b.getI8Type();
     Value xq = given ? given.getInput()
                      : QuantizeOp::create(
                            b, loc, RankedTensorType::get(xt.getShape(), i8), x,
                            b.getDenseF32ArrayAttr({xScale}),
                            b.getDenseI64ArrayAttr({xZero}), IntegerAttr());
-    if (!wq)
-      wq = b.createOrFold<QuantizeOp>(
-          loc, RankedTensorType::get(wt.getShape(), i8), w,
-          b.getDenseF32ArrayAttr(wScale),
-          b.getDenseI64ArrayAttr(SmallVector<int64_t>(channels, 0)),
-          b.getI64IntegerAttr(axis));
     SmallVector<NamedAttribute> attrs;
     for (NamedAttribute a : op->getAttrs())
       if (!a.getName().getValue().starts_with("dr1."))

@@ -93,6 +93,12 @@ private:
   mlir::OwningOpRef<mlir::ModuleOp> module;
 };
 
+inline mlir::RankedTensorType typeOf(mlir::Value v) {
+  return llvm::cast<mlir::RankedTensorType>(v.getType());
+}
+/// The shape of input `i` (compile-time or not); empty if it is absent.
+llvm::SmallVector<int64_t> shapeOf(Importer &I, const onnx::NodeProto &n, int i);
+
 using Handler = std::function<mlir::LogicalResult(Importer &, const onnx::NodeProto &)>;
 const llvm::StringMap<Handler> &handlers();
 

@@ -25,17 +25,6 @@ namespace {
 // Hosts computations stay small: shape arithmetic, not weights.
 constexpr int64_t kMaxHostFold = 1 << 16;
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
-SmallVector<int64_t> shapeOf(Importer &I, const Node &n, int i) {
-  Val *v = I.input(n, i);
-  if (!v)
-    return {};
-  if (v->host)
-    return v->host->shape;
-  return SmallVector<int64_t>(typeOf(v->value).getShape());
-}
-
 Type eltOf(Importer &I, const Node &n, int i) {
   Val *v = I.input(n, i);
   return v->host ? v->host->elt : typeOf(v->value).getElementType();
@@ -434,6 +423,16 @@ SmallVector<int64_t> ints2(Importer &I, const Node &n, StringRef name) {
 }
 
 } // namespace
+
+SmallVector<int64_t>(::dr1::onnx_import::shapeOf)(Importer &I, const Node &n,
+                                                  int i) {
+  Val *v = I.input(n, i);
+  if (!v)
+    return {};
+  if (v->host)
+    return v->host->shape;
+  return SmallVector<int64_t>(typeOf(v->value).getShape());
+}
 
 FailureOr<Value> (::dr1::onnx_import::buildConv)(Importer &I, const Node &n, Value x,
                                                 Value w, Value bias) {

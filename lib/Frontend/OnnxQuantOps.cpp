@@ -22,8 +22,6 @@ namespace {
 
 using Node = Importer::Node;
 
-RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
 /// Scale and zero point of a QuantizeLinear / DequantizeLinear (or of one
 /// operand of a QLinear* op): per tensor, or per index of `axis`.
 struct QParams {
@@ -110,8 +108,7 @@ FailureOr<Val> dequantize(Importer &I, const Node &n, int xIdx, int sIdx,
   Val *x = I.input(n, xIdx);
   if (!x)
     return I.error(n, "input " + Twine(xIdx) + " is missing");
-  int64_t rank = x->host ? static_cast<int64_t>(x->host->shape.size())
-                         : cast<RankedTensorType>(x->value.getType()).getRank();
+  int64_t rank = static_cast<int64_t>(shapeOf(I, n, xIdx).size());
   FailureOr<QParams> p = qparams(I, n, sIdx, zIdx, rank, axisAttr);
   if (failed(p))
     return failure();
@@ -214,11 +211,6 @@ LogicalResult dequantizeLinear(Importer &I, const Node &n) {
   return success();
 }
 
-/// Materializes a Val (a folded constant or a value).
-FailureOr<Value> valueOf(Importer &I, const Node &n, Val v) {
-  return I.materialize(n, v);
-}
-
 LogicalResult qlinearConv(Importer &I, const Node &n) {
   if (failed(I.checkAttributes(n, {"auto_pad", "dilations", "group",
                                    "kernel_shape", "pads", "strides"})))
@@ -229,9 +221,7 @@ LogicalResult qlinearConv(Importer &I, const Node &n) {
   FailureOr<Val> w = dequantize(I, n, 3, 4, 5, 0);
   if (failed(w))
     return failure();
-  FailureOr<Value> xv = valueOf(I, n, *x), wv = valueOf(I, n, *w);
-  if (failed(xv) || failed(wv))
-    return failure();
+  Value xv = I.materialize(n, *x), wv = I.materialize(n, *w);
   Value bias;
   if (I.has(n, 8)) {
     // The int32 bias has scale x_scale * w_scale[c] and zero point 0.
@@ -246,12 +236,9 @@ LogicalResult qlinearConv(Importer &I, const Node &n) {
       b[c] = static_cast<float>(
           b[c] * static_cast<float>(xsv * wsv[wsv.size() == 1 ? 0 : c]));
     Val bv{Value(), HostTensor::fromValues(I.b.getF32Type(), bq->shape, b)};
-    FailureOr<Value> m = valueOf(I, n, bv);
-    if (failed(m))
-      return failure();
-    bias = *m;
+    bias = I.materialize(n, bv);
   }
-  FailureOr<Value> y = buildConv(I, n, *xv, *wv, bias);
+  FailureOr<Value> y = buildConv(I, n, xv, wv, bias);
   if (failed(y))
     return failure();
   FailureOr<Value> q = quantize(I, n, *y, 6, 7, 1);
@@ -266,20 +253,14 @@ LogicalResult qlinearMatMul(Importer &I, const Node &n) {
     return failure();
   FailureOr<Val> a = dequantize(I, n, 0, 1, 2, 1);
   // b's scale is per tensor or per column (its last axis).
-  Val *bIn = I.input(n, 3);
-  int64_t bRank = !bIn ? 2
-                  : bIn->host
-                      ? static_cast<int64_t>(bIn->host->shape.size())
-                      : cast<RankedTensorType>(bIn->value.getType()).getRank();
+  int64_t bRank = static_cast<int64_t>(shapeOf(I, n, 3).size());
   if (failed(a))
     return failure();
   FailureOr<Val> b = dequantize(I, n, 3, 4, 5, bRank - 1);
   if (failed(b))
     return failure();
-  FailureOr<Value> av = valueOf(I, n, *a), bv = valueOf(I, n, *b);
-  if (failed(av) || failed(bv))
-    return failure();
-  FailureOr<Value> y = I.op(n, "matmul", {*av, *bv});
+  FailureOr<Value> y =
+      I.op(n, "matmul", {I.materialize(n, *a), I.materialize(n, *b)});
   if (failed(y))
     return failure();
   FailureOr<Value> q = quantize(I, n, *y, 6, 7, 1);

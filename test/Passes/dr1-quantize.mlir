@@ -8,8 +8,8 @@
 // CHECK-LABEL: func @linear
 // CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
 // CHECK: %[[B:.*]] = dr1.constant dense<[5.000000e-01, -1.000000e+00]>
-// CHECK: %[[XQ:.*]] = dr1.quantize %[[X]] {scale = array<f32: 0.0156862{{[0-9]*}}>, zero_point = array<i64: -64>} : tensor<3x4xf32> to tensor<3x4xi8>
 // CHECK: %[[W:.*]] = dr1.constant dense<{{\[}}[127, -76, 25, 0], [-127, 44, 25, 6]]> : tensor<2x4xi8>
+// CHECK: %[[XQ:.*]] = dr1.quantize %[[X]] {scale = array<f32: 0.0156862{{[0-9]*}}>, zero_point = array<i64: -64>} : tensor<3x4xf32> to tensor<3x4xi8>
 // CHECK: %[[ACC:.*]] = dr1.linear %[[XQ]], %[[W]] : (tensor<3x4xi8>, tensor<2x4xi8>) -> tensor<3x2xi32>
 // CHECK: %[[D:.*]] = dr1.dequantize %[[ACC]] {axis = 1 : i64, scale = array<f32: 1.2351{{[0-9]*}}E-4, 2.4702{{[0-9]*}}E-4>, zero_point = array<i64: -4864, 3328>} : tensor<3x2xi32> to tensor<3x2xf32>
 // CHECK: %[[Y:.*]] = dr1.add %[[D]], %[[B]] : (tensor<3x2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
