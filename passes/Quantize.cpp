@@ -1,11 +1,12 @@
 //===- Quantize.cpp - the dr1-quantize pass -------------------------------===//
 //
 // Products whose activation range is known (dr1.input_range, from
-// calibration) run on int8: the activation quantized per tensor
-// (asymmetric), the constant weight per output channel (symmetric), i32
-// accumulation. One dequantize per output channel undoes both scales and,
-// through its zero point, the activation zero point's share of the sums,
-// so the integer product itself stays a plain i8 x i8 -> i32 contraction.
+// calibration) run on int8 (bf16 and f16, which need no range, are a
+// rounding of the weights, and for bf16 of the activation): the activation
+// quantized per tensor (asymmetric), the constant weight per output channel
+// (symmetric), i32 accumulation. One dequantize per output channel undoes both
+// scales and, through its zero point, the activation zero point's share of the
+// sums, so the integer product itself stays a plain i8 x i8 -> i32 contraction.
 //
 //===----------------------------------------------------------------------===//
 #include "dr1/Dr1Ops.h"
@@ -163,22 +164,92 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
     return dq.getInput();
   }
 
+  static bool isFloatPrecision(StringRef p) {
+    return p == "bf16" || p == "f16";
+  }
+
   /// The precision `op` is asked to run in, or failure after an error.
+  /// bf16 and f16 need no range; int8 does.
   FailureOr<StringRef> precisionOf(Operation *op) {
     StringRef p = defaultPrecision;
     if (auto attr = op->getAttrOfType<StringAttr>("dr1.precision"))
       p = attr.getValue();
     else if (modelQuantized(op->getOperand(0)))
       p = "int8";
-    else if (!op->hasAttr("dr1.input_range"))
+    else if (!op->hasAttr("dr1.input_range") && !isFloatPrecision(p))
       return StringRef("f32");
-    if (p != "int8" && p != "f32")
+    if (p != "int8" && p != "f32" && !isFloatPrecision(p))
       return op->emitError("unsupported precision '")
-             << p << "' (dr1-quantize knows int8 and f32)";
+             << p << "' (dr1-quantize knows int8, bf16, f16 and f32)";
     return p;
   }
 
-  /// Rewrites `op` to int8; false when it stays as it is.
+  /// `op` with its constant f32 weight stored as bf16 or f16 (rounded to
+  /// nearest even). bf16 rounds the activation too and multiplies in
+  /// bf16 (vdpbf16ps) with f32 sums; f16 keeps the activation in f32 and
+  /// widens the weights where they are used (f16 storage, f32 compute:
+  /// x86 CPUs without AVX512-FP16 have no faster f16 arithmetic, and f16
+  /// activations could overflow). The result stays f32.
+  FailureOr<bool> narrowFloat(Operation *op, StringRef precision) {
+    Value x = op->getOperand(0), w = op->getOperand(1);
+    auto xt = cast<RankedTensorType>(x.getType());
+    auto wt = cast<RankedTensorType>(w.getType());
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    ElementsAttr wAttr;
+    if (!xt.getElementType().isF32() || !wt.getElementType().isF32() ||
+        !resultType.getElementType().isF32() || !wt.hasStaticShape() ||
+        !matchPattern(w, m_Constant(&wAttr)))
+      return false;
+    std::optional<std::vector<float>> wv = getF32Values(wAttr);
+    if (!wv)
+      return false;
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    bool bf16 = precision == "bf16";
+    Type narrow = bf16 ? Type(b.getBF16Type()) : Type(b.getF16Type());
+    const llvm::fltSemantics &sem =
+        bf16 ? llvm::APFloat::BFloat() : llvm::APFloat::IEEEhalf();
+    std::vector<uint16_t> bits(wv->size());
+    for (size_t i = 0; i < wv->size(); ++i) {
+      llvm::APFloat v((*wv)[i]);
+      bool lost;
+      v.convert(sem, llvm::APFloat::rmNearestTiesToEven, &lost);
+      bits[i] = static_cast<uint16_t>(v.bitcastToAPInt().getZExtValue());
+    }
+    auto wnType = RankedTensorType::get(wt.getShape(), narrow);
+    Value wn = ConstantOp::create(
+        b, loc,
+        DenseResourceElementsAttr::get(
+            wnType, bf16 ? "bf16_weights" : "f16_weights",
+            HeapAsmResourceBlob::allocateAndCopyWithAlign(
+                ArrayRef<char>(reinterpret_cast<const char *>(bits.data()),
+                               bits.size() * sizeof(uint16_t)),
+                alignof(uint16_t))));
+    if (bf16) {
+      FailureOr<Value> xn =
+          buildOp(b, loc, "cast", {x}, {},
+                  RankedTensorType::get(xt.getShape(), narrow));
+      if (failed(xn))
+        return failure();
+      x = *xn;
+    }
+    SmallVector<Value> operands{x, wn};
+    if (op->getNumOperands() > 2)
+      operands.push_back(op->getOperand(2));
+    SmallVector<NamedAttribute> attrs;
+    for (NamedAttribute a : op->getAttrs())
+      if (!a.getName().getValue().starts_with("dr1."))
+        attrs.push_back(a);
+    FailureOr<Value> y = buildOp(b, loc, op->getName().stripDialect(), operands,
+                                 attrs, resultType);
+    if (failed(y))
+      return failure();
+    op->getResult(0).replaceAllUsesWith(*y);
+    op->erase();
+    return true;
+  }
+
+  /// Rewrites `op` to int8, bf16 or f16; false when it stays as it is.
   FailureOr<bool> quantize(QuantizableOpInterface qop) {
     Operation *op = qop.getOperation();
     FailureOr<StringRef> precision = precisionOf(op);
@@ -186,6 +257,8 @@ struct QuantizePass : mlir::dr1::impl::QuantizeBase<QuantizePass> {
       return failure();
     if (*precision == "f32")
       return false;
+    if (isFloatPrecision(*precision))
+      return narrowFloat(op, *precision);
     auto range = op->getAttrOfType<DenseF32ArrayAttr>("dr1.input_range");
     DequantizeOp given = modelQuantized(op->getOperand(0));
     if (!given && (!range || range.size() != 2 || !(range[0] <= range[1])))

@@ -46,3 +46,19 @@ def _cuda_device_present():
 
 if _cuda_device_present():
     config.available_features.add("cuda-gpu")
+
+
+# Kernels for optional instructions run only where the CPU has them.
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+if "avx512_bf16" in _cpu_flags():
+    config.available_features.add("avx512bf16")

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""int8 against f32, and dr1 against ONNX Runtime's static quantization,
+"""int8, bf16 and f16 against f32, and dr1 against ONNX Runtime's static
+quantization,
 measured in one run on this machine (layers on 1 and 2 threads, models on
 one).
 
     python3 bench/quant/run.py [--write-docs] [--models resnet50,mobilenet_v2]
         [--samples 8] [--skip-layers] [--skip-models]
 
-Layers: one dr1 layer (Linear, Conv2d) compiled f32 (dr1.optimize) and int8
-(AutoQuantizer method='int8', calibrated on its input), median latency of
-each, including the layer's quantize / dequantize. Models: ResNet-50 (the
+Layers: one dr1 layer (Linear, Conv2d) compiled f32 (dr1.optimize), int8
+(AutoQuantizer method='int8', calibrated on its input), bf16 and f16
+(method='bf16' / 'f16'), median latency of each, including the layer's
+quantize / dequantize (int8) or activation rounding (bf16). Models: ResNet-50 (the
 onnx package's light model, randomized weights) and a MobileNetV2-style CNN,
 calibrated on `--samples` standard normal inputs; top-1 agreement and
 relative error against the f32 model measured on 16 other inputs of that
@@ -52,6 +54,23 @@ def opset13(model):
     return onnx.version_converter.convert_version(model, 13)
 
 
+def peaks(work):
+    """One core's peak for f32 FMAs, vdpbf16ps and vpdpbusd (bench/quant/peak.c),
+    or None where it cannot be built or run (no AVX-512 BF16 / VNNI)."""
+    import shutil
+    import subprocess
+    cc = shutil.which("clang-22") or shutil.which("clang") or shutil.which("cc")
+    exe = os.path.join(work, "peak")
+    try:
+        subprocess.run([cc, "-O2", "-march=native", os.path.join(os.path.dirname(
+            os.path.abspath(__file__)), "peak.c"), "-o", exe], check=True,
+            capture_output=True)
+        out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
+    except (subprocess.CalledProcessError, OSError, TypeError):
+        return None
+    return {k: float(v) for k, v in (line.split() for line in out.splitlines())}
+
+
 def layers(rng, threads=(1, 2)):
     rows = []
     cases = [("Linear 256x256x256", dr1.Linear(256, 256), (256, 256), 2 * 256 ** 3),
@@ -77,6 +96,9 @@ def layers(rng, threads=(1, 2)):
             tq = median_latency(lambda: q(x))
             r = dict(name=name, threads=t, f32=tf, int8=tq, gflops=ops / tf / 1e9,
                      gops=ops / tq / 1e9)
+            for p in ("bf16", "f16"):
+                qp = AutoQuantizer(model, [x], threads=t, verbose=False).quantize(p)
+                r[p] = median_latency(lambda: qp(x))
             print(r, flush=True)
             rows.append(r)
     return rows
@@ -84,14 +106,17 @@ def layers(rng, threads=(1, 2)):
 
 def layer_table(rows):
     one = {r["name"]: r for r in rows if r["threads"] == 1}
-    lines = ["| layer | threads | f32 ms | int8 ms | f32 GFLOP/s | int8 Gop/s | "
-             "int8 speed-up | int8 vs its 1 thread |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| layer | threads | f32 ms | int8 ms | bf16 ms | f16 ms | f32 GFLOP/s | "
+             "int8 Gop/s | int8 speed-up | bf16 speed-up | f16 speed-up | "
+             "int8 vs its 1 thread |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         scale = one[r["name"]]["int8"] / r["int8"] if r["name"] in one else float("nan")
         lines.append(f"| {r['name']} | {r['threads']} | {r['f32'] * 1e3:.3f} | "
-                     f"{r['int8'] * 1e3:.3f} | {r['gflops']:.0f} | {r['gops']:.0f} | "
-                     f"{r['f32'] / r['int8']:.2f}x | {scale:.2f}x |")
+                     f"{r['int8'] * 1e3:.3f} | {r['bf16'] * 1e3:.3f} | {r['f16'] * 1e3:.3f} | "
+                     f"{r['gflops']:.0f} | {r['gops']:.0f} | "
+                     f"{r['f32'] / r['int8']:.2f}x | {r['f32'] / r['bf16']:.2f}x | "
+                     f"{r['f32'] / r['f16']:.2f}x | {scale:.2f}x |")
     return "\n".join(lines)
 
 
@@ -142,6 +167,8 @@ def model_row(name, model, work, samples):
     f32_dr1 = dr1.from_onnx(path)
     dr1_f32_outs = [first(f32_dr1(x)) for x in test]
     dr1_outs = [first(q(x)) for x in test]
+    qb = AutoQuantizer(path, calib, verbose=False).quantize("bf16")
+    bf16_outs = [first(qb(x)) for x in test]
     qpath = os.path.join(work, name + ".int8.onnx")
     t0 = time.perf_counter()
     quantize_static(path, qpath, _Reader(inp.name, calib), quant_format=QuantFormat.QDQ,
@@ -154,6 +181,9 @@ def model_row(name, model, work, samples):
     r = dict(name=name,
              dr1_f32_ms=1e3 * median_latency(lambda: f32_dr1(x)),
              dr1_int8_ms=1e3 * median_latency(lambda: q(x)),
+             dr1_bf16_ms=1e3 * median_latency(lambda: qb(x)),
+             dr1_bf16_bytes=qb.report.size_after,
+             dr1_bf16_agree=agreement(bf16_outs, dr1_f32_outs),
              ort_f32_ms=1e3 * median_latency(lambda: f32_ort.run(None, {inp.name: x})),
              ort_int8_ms=1e3 * median_latency(lambda: q_ort.run(None, {inp.name: x})),
              dr1_f32_bytes=q.report.size_before, dr1_int8_bytes=q.report.size_after,
@@ -180,6 +210,13 @@ def model_table(rows):
             lines.append(f"| {r['name']} | {label} | {f:.1f} | {i:.1f} | {f / i:.2f}x | "
                          f"{fb / 1e6:.1f} | {ib / 1e6:.1f} | {ib / fb:.0%} | {top1:.0%} | "
                          f"{err:.3f} | {r[f'{who}_quant_s']:.0f} |")
+    lines += ["", "| model | dr1 f32 ms | dr1 bf16 ms | bf16 speed-up | bf16 size | "
+              "top-1 agreement | rel. L2 error |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        top1, err = r["dr1_bf16_agree"]
+        lines.append(f"| {r['name']} | {r['dr1_f32_ms']:.1f} | {r['dr1_bf16_ms']:.1f} | "
+                     f"{r['dr1_f32_ms'] / r['dr1_bf16_ms']:.2f}x | "
+                     f"{r['dr1_bf16_bytes'] / r['dr1_f32_bytes']:.0%} | {top1:.0%} | {err:.4f} |")
     return "\n".join(lines)
 
 
@@ -195,9 +232,18 @@ def main():
     text = []
     with tempfile.TemporaryDirectory() as work:
         os.environ["DR1_CACHE_DIR"] = os.path.join(work, "cache")
+        p = peaks(work)
+        if p:
+            text.append("One core's peak, 16 independent zmm accumulator chains "
+                        "(bench/quant/peak.c, clang -O2 -march=native): f32 FMA "
+                        f"{p['f32_fma_gflops']:.0f} GFLOP/s, vdpbf16ps "
+                        f"{p['bf16_dot_gflops']:.0f} GFLOP/s "
+                        f"({p['bf16_dot_gflops'] / p['f32_fma_gflops']:.2f}x), vpdpbusd "
+                        f"{p['int8_dot_gops']:.0f} Gop/s "
+                        f"({p['int8_dot_gops'] / p['f32_fma_gflops']:.2f}x).")
         if not args.skip_layers:
-            text.append("Layers, batch as shown, 1 and 2 threads (f32 and int8 each compiled "
-                        "for that many):\n\n" + layer_table(layers(rng)))
+            text.append("Layers, batch as shown, 1 and 2 threads (f32, int8, bf16 and f16 each "
+                        "compiled for that many):\n\n" + layer_table(layers(rng)))
         if not args.skip_models:
             builders = {"resnet50": lambda: opset13(randomized(os.path.join(LIGHT,
                                                                             "light_resnet50.onnx"))),

@@ -192,16 +192,63 @@ static Type productElementType(Type elt) {
   return elt;
 }
 
-/// A bias or addend of a product has the product's element type.
-static LogicalResult productElementType(std::optional<Location> loc,
-                                        Type input, Type operand,
-                                        StringRef what) {
-  Type want = productElementType(cast<ShapedType>(input).getElementType());
-  Type got = cast<ShapedType>(operand).getElementType();
-  if (want != got)
-    return fail(loc, Twine(what) + " element type " + typeStr(got) +
-                         " differs from the product's " + typeStr(want));
-  return success();
+/// The element type two operands of a product are computed in: they agree,
+/// or both are floats of different widths (f16 / bf16 weights stored narrow
+/// and widened where they are used), and then the wider one.
+static FailureOr<Type> productOperandType(std::optional<Location> loc, Type a,
+                                          Type b, StringRef what) {
+  Type ea = cast<ShapedType>(a).getElementType();
+  Type eb = cast<ShapedType>(b).getElementType();
+  if (ea == eb)
+    return ea;
+  auto fa = dyn_cast<FloatType>(ea), fb = dyn_cast<FloatType>(eb);
+  if (!fa || !fb || fa.getWidth() == fb.getWidth())
+    return fail(loc, Twine(what) + " element type " + typeStr(eb) +
+                         " differs from the input's " + typeStr(ea));
+  return fa.getWidth() > fb.getWidth() ? ea : eb;
+}
+
+/// The result element type of a product computed in `elt` with an addend
+/// (bias, c) of element type `addend` (null: none): the addend has the
+/// product's type, or is f32 where the product is f16 / bf16, whose sums
+/// are then kept in f32.
+static FailureOr<Type> productResultType(std::optional<Location> loc, Type elt,
+                                         Type addend, StringRef what) {
+  Type want = productElementType(elt);
+  if (!addend)
+    return want;
+  Type got = cast<ShapedType>(addend).getElementType();
+  if (got == want || (got.isF32() && (want.isF16() || want.isBF16())))
+    return got;
+  return fail(loc, Twine(what) + " element type " + typeStr(got) +
+                       " differs from the product's " + typeStr(want));
+}
+
+/// f16 / bf16 products may return f32: their sums accumulate in f32 (as
+/// vdpbf16ps does), and keeping them there avoids a rounding per output.
+static bool productTypesCompatible(TypeRange inferred, TypeRange actual) {
+  if (inferred.size() != 1 || actual.size() != 1)
+    return false;
+  if (inferred[0] == actual[0])
+    return true;
+  auto i = dyn_cast<RankedTensorType>(inferred[0]);
+  auto a = dyn_cast<RankedTensorType>(actual[0]);
+  return i && a && i.getShape() == a.getShape() &&
+         (i.getElementType().isF16() || i.getElementType().isBF16()) &&
+         a.getElementType().isF32();
+}
+
+bool MatmulOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return productTypesCompatible(l, r);
+}
+bool LinearOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return productTypesCompatible(l, r);
+}
+bool GemmOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return productTypesCompatible(l, r);
+}
+bool Conv2DOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return productTypesCompatible(l, r);
 }
 
 static LogicalResult sameElementType(std::optional<Location> loc, Type a,
@@ -240,7 +287,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     return fail(loc, "matmul operands must have rank >= 2, got lhs " +
                          shapeStr(lhs.getShape()) + " and rhs " +
                          shapeStr(rhs.getShape()));
-  if (failed(sameElementType(loc, lhs, rhs, "rhs")))
+  FailureOr<Type> elt = productOperandType(loc, lhs, rhs, "rhs");
+  if (failed(elt))
     return failure();
   int64_t m = lhs.getDimSize(lhs.getRank() - 2);
   int64_t k = lhs.getDimSize(lhs.getRank() - 1);
@@ -259,7 +307,7 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
                          shapeStr(rhs.getShape()));
   SmallVector<int64_t> shape(*batch);
   shape.append({m, n});
-  types.push_back(tensorOf(shape, productElementType(lhs.getElementType())));
+  types.push_back(tensorOf(shape, productElementType(*elt)));
   return success();
 }
 
@@ -321,7 +369,8 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   if (w.getRank() != 2)
     return fail(loc, "linear weight must be 2-D [N, K], got " +
                          shapeStr(w.getShape()));
-  if (failed(sameElementType(loc, in, w, "weight")))
+  FailureOr<Type> elt = productOperandType(loc, in, w, "weight");
+  if (failed(elt))
     return failure();
   int64_t k = in.getDimSize(in.getRank() - 1);
   if (!dimsMatch(k, w.getDimSize(1)))
@@ -335,12 +384,15 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     if (b.getRank() != 1 || !dimsMatch(b.getDimSize(0), n))
       return fail(loc, "linear bias must be [" + Twine(n) + "], got " +
                            shapeStr(b.getShape()));
-    if (failed(productElementType(loc, in, b, "bias")))
-      return failure();
   }
+  FailureOr<Type> result = productResultType(
+      loc, *elt, adaptor.getBias() ? adaptor.getBias().getType() : Type(),
+      "bias");
+  if (failed(result))
+    return failure();
   SmallVector<int64_t> shape(in.getShape().drop_back());
   shape.push_back(n);
-  types.push_back(tensorOf(shape, productElementType(in.getElementType())));
+  types.push_back(tensorOf(shape, *result));
   return success();
 }
 
@@ -353,7 +405,8 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
     return fail(loc, "gemm operands must be 2-D, got a " +
                          shapeStr(a.getShape()) + " and b " +
                          shapeStr(b.getShape()));
-  if (failed(sameElementType(loc, a, b, "b")))
+  FailureOr<Type> elt = productOperandType(loc, a, b, "b");
+  if (failed(elt))
     return failure();
   bool ta = adaptor.getTransA(), tb = adaptor.getTransB();
   int64_t m = a.getDimSize(ta ? 1 : 0), k = a.getDimSize(ta ? 0 : 1);
@@ -369,10 +422,12 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
       return fail(loc, "gemm c " + shapeStr(ct.getShape()) +
                            " does not broadcast to [" + Twine(m) + ", " +
                            Twine(n) + "]");
-    if (failed(productElementType(loc, a, ct, "c")))
-      return failure();
   }
-  types.push_back(tensorOf({m, n}, productElementType(a.getElementType())));
+  FailureOr<Type> result = productResultType(
+      loc, *elt, adaptor.getC() ? adaptor.getC().getType() : Type(), "c");
+  if (failed(result))
+    return failure();
+  types.push_back(tensorOf({m, n}, *result));
   return success();
 }
 
@@ -440,7 +495,8 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   if (w.getRank() != 4)
     return fail(loc, "conv2d weight must be 4-D [F, C/groups, KH, KW], got " +
                          shapeStr(w.getShape()));
-  if (failed(sameElementType(loc, in, w, "weight")))
+  FailureOr<Type> elt = productOperandType(loc, in, w, "weight");
+  if (failed(elt))
     return failure();
   ArrayRef<int64_t> strides = adaptor.getStrides(), pad = adaptor.getPadding(),
                     dil = adaptor.getDilations();
@@ -462,9 +518,12 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     if (b.getRank() != 1 || b.getDimSize(0) != f)
       return fail(loc, "conv2d bias must be [" + Twine(f) + "], got " +
                            shapeStr(b.getShape()));
-    if (failed(productElementType(loc, in, b, "bias")))
-      return failure();
   }
+  FailureOr<Type> result = productResultType(
+      loc, *elt, adaptor.getBias() ? adaptor.getBias().getType() : Type(),
+      "bias");
+  if (failed(result))
+    return failure();
   if (adaptor.getPadValue() != 0 && !isa<IntegerType>(in.getElementType()))
     return fail(loc, "conv2d pad_value applies to integer convolutions only");
   int64_t oh = windowOutputSize(in.getDimSize(2), w.getDimSize(2), strides[0],
@@ -475,8 +534,7 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     return fail(loc, "conv2d kernel " + shapeStr(w.getShape().drop_front(2)) +
                          " does not fit the padded input " +
                          shapeStr(in.getShape()));
-  types.push_back(tensorOf({in.getDimSize(0), f, oh, ow},
-                           productElementType(in.getElementType())));
+  types.push_back(tensorOf({in.getDimSize(0), f, oh, ow}, *result));
   return success();
 }
 
@@ -1199,7 +1257,10 @@ FailureOr<Value> mlir::dr1::buildOp(OpBuilder &b, Location loc, StringRef name,
       op->destroy();
       return failure();
     }
-    resultType = types.front();
+    // A given result type is kept where the op accepts it (an f16 / bf16
+    // product declared f32); the verifier below checks that.
+    if (!resultType)
+      resultType = types.front();
   } else if (!resultType) {
     op->destroy();
     return emitError(loc, "dr1.") << name << " needs an explicit result type";

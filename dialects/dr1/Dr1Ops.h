@@ -37,11 +37,12 @@ std::optional<std::vector<float>> getF32Values(ElementsAttr attr);
 ElementsAttr reshapeElements(ElementsAttr attr, ArrayRef<int64_t> shape);
 
 /// Creates `dr1.<name>` at the builder's insertion point. Null entries of
-/// `operands` are absent optional operands. The result type comes from the
-/// op's type inference, or is `resultType` for ops without it (reshape,
-/// cast). Unlike the ODS builders, invalid operands are not fatal: the error
-/// goes to the diagnostic handler and nothing is created. For frontends
-/// (ONNX importer, Python tracer) that build ops from untrusted input.
+/// `operands` are absent optional operands. The result type is `resultType`
+/// where given (ops without type inference, such as reshape and cast, need
+/// it; ops with it must accept it), else the inferred one. Unlike the ODS
+/// builders, invalid operands are not fatal: the error goes to the diagnostic
+/// handler and nothing is created. For frontends (ONNX importer, Python tracer)
+/// that build ops from untrusted input.
 FailureOr<Value> buildOp(OpBuilder &b, Location loc, StringRef name,
                          ArrayRef<Value> operands,
                          ArrayRef<NamedAttribute> attributes,

@@ -62,7 +62,9 @@ def Dr1_MatmulOp : Dr1_Op<"matmul", [Pure, InferTypeOpAdaptor,
     `lhs` is `[..., M, K]`, `rhs` is `[..., K, N]`; the leading (batch)
     dimensions broadcast as in numpy. Both operands have rank >= 2.
     Integer operands narrower than 32 bits (quantized values) give an i32
-    result: products accumulate in i32.
+    result: products accumulate in i32. Float operands may differ in width
+    (f16 / bf16 weights by f32 activations are computed in f32); an f16 or
+    bf16 product may return f32, its sums kept in f32.
 
     ```mlir
     %y = dr1.matmul %a, %b : (tensor<8x64x32xf32>, tensor<32x16xf32>) -> tensor<8x64x16xf32>
@@ -72,6 +74,10 @@ def Dr1_MatmulOp : Dr1_Op<"matmul", [Pure, InferTypeOpAdaptor,
   let results = (outs Dr1_NumericTensor:$output);
   let assemblyFormat =
       "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
 }
 
 def Dr1_LinearOp : Dr1_Op<"linear", [Pure, InferTypeOpAdaptor,
@@ -81,7 +87,9 @@ def Dr1_LinearOp : Dr1_Op<"linear", [Pure, InferTypeOpAdaptor,
     `input` is `[..., K]`, `weight` is `[N, K]` (PyTorch's layout), the
     optional `bias` is `[N]`; the result is `[..., N]`. Integer input and
     weight narrower than 32 bits accumulate in, and return, i32; the bias
-    is then i32 too.
+    is then i32 too. Float input and weight may differ in width (computed
+    in the wider type); an f16 / bf16 product with an f32 bias, or declared
+    f32, returns f32.
 
     ```mlir
     %y = dr1.linear %x, %w, %b : (tensor<4x784xf32>, tensor<256x784xf32>, tensor<256xf32>) -> tensor<4x256xf32>
@@ -92,6 +100,10 @@ def Dr1_LinearOp : Dr1_Op<"linear", [Pure, InferTypeOpAdaptor,
   let results = (outs Dr1_NumericTensor:$output);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` "
                        "functional-type(operands, results)";
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
 }
 
 def Dr1_GemmOp : Dr1_Op<"gemm", [Pure, InferTypeOpAdaptor]> {
@@ -114,6 +126,10 @@ def Dr1_GemmOp : Dr1_Op<"gemm", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$a `,` $b (`,` $c^)? attr-dict `:` "
                        "functional-type(operands, results)";
   let hasCanonicalizer = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
 }
 
 def Dr1_AttentionOp : Dr1_Op<"attention", [Pure, InferTypeOpAdaptor]> {
@@ -155,7 +171,9 @@ def Dr1_Conv2DOp : Dr1_Op<"conv2d", [Pure, InferTypeOpAdaptor,
     `groups == C == F` is a depthwise convolution. Integer input and
     weight narrower than 32 bits accumulate in, and return, i32 (the bias
     too); padded positions then hold `pad_value`, the input's zero point,
-    so that they stand for a real 0. Float convolutions pad with 0.
+    so that they stand for a real 0. Float convolutions pad with 0. Float
+    input and weight may differ in width, and f16 / bf16 products may
+    return f32, as for `dr1.linear`.
 
     ```mlir
     %y = dr1.conv2d %x, %w, %b {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>}
@@ -172,6 +190,10 @@ def Dr1_Conv2DOp : Dr1_Op<"conv2d", [Pure, InferTypeOpAdaptor,
   let results = (outs Dr1_NumericTensor:$output);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` "
                        "functional-type(operands, results)";
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
 }
 
 def Dr1_BatchNormOp : Dr1_Op<"batch_norm", [Pure, InferTypeOpAdaptor]> {

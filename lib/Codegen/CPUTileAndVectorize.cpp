@@ -167,6 +167,25 @@ FailureOr<Operation *> tile(RewriterBase &rewriter, Operation *op,
   return r->tiledOps.back();
 }
 
+/// `v` with its floats extended to `elt` (an elementwise linalg.generic,
+/// vectorized in contiguous runs by dr1-vectorize-elementwise).
+Value widenTensor(RewriterBase &b, Location loc, Value v, Type elt) {
+  auto type = cast<RankedTensorType>(v.getType());
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), elt);
+  auto id = b.getMultiDimIdentityMap(type.getRank());
+  return linalg::GenericOp::create(
+             b, loc, empty.getType(), ValueRange{v}, ValueRange{empty},
+             ArrayRef<AffineMap>{id, id},
+             SmallVector<utils::IteratorType>(type.getRank(),
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::ExtFOp::create(nb, l, elt, args[0]).getResult());
+             })
+      .getResult(0);
+}
+
 LogicalResult vectorizeOp(RewriterBase &rewriter, Operation *op) {
   rewriter.setInsertionPoint(op);
   FailureOr<linalg::VectorizationResult> r = linalg::vectorize(
@@ -335,9 +354,22 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
                           << t.mc << "x" << t.nc << "x" << t.kc << ", padded "
                           << t.mp << "x" << t.np << "x" << t.kp << "\n");
 
+  // f16 / bf16 operands of an f32 product are widened: A once, whole (each
+  // of its blocks is read once per column block), B as each strip is
+  // packed. The micro-kernel then multiplies f32 by f32 on FMAs.
+  Type cElt = cType.getElementType();
+  auto narrowFloat = [&](Type t) { return isa<FloatType>(t) && t != cElt; };
+  bool widenB = narrowFloat(bType.getElementType());
+  if (narrowFloat(aType.getElementType()) && isa<FloatType>(cElt)) {
+    rewriter.setInsertionPoint(op);
+    aType = RankedTensorType::get(aType.getShape(), cElt);
+    Value wide = widenTensor(rewriter, op.getLoc(), op.getInputs()[0], cElt);
+    rewriter.modifyOpInPlace(op, [&] { op.getInputsMutable()[0].set(wide); });
+  }
   // The epilogue can only be applied once K is summed: the whole of K must
   // be one block, and tiles must be full (no padding).
-  if (linalg::GenericOp epilogue = markedEpilogue(op)) {
+  if (linalg::GenericOp epilogue =
+          widenB ? linalg::GenericOp() : markedEpilogue(op)) {
     // Rows that the register tile does not divide (6-row AVX2 tiles, 64
     // rows): a slightly shorter tile that divides them beats padding, which
     // would keep the epilogue out.
@@ -395,14 +427,19 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
   if (failed(strip))
     return failure();
   auto stripOp = cast<linalg::MatmulOp>(*strip);
-  if (t.mc > t.mr) {
+  if (t.mc > t.mr || widenB) {
     rewriter.setInsertionPoint(stripOp);
     Value bStrip = stripOp.getInputs()[1];
     auto bType = cast<RankedTensorType>(bStrip.getType());
-    Value empty = tensor::EmptyOp::create(rewriter, loc, bType.getShape(),
-                                          bType.getElementType());
-    Value packed =
-        linalg::CopyOp::create(rewriter, loc, bStrip, empty).getResult(0);
+    Value packed;
+    if (widenB) {
+      packed = widenTensor(rewriter, loc, bStrip, cElt);
+    } else {
+      Value empty = tensor::EmptyOp::create(rewriter, loc, bType.getShape(),
+                                            bType.getElementType());
+      packed =
+          linalg::CopyOp::create(rewriter, loc, bStrip, empty).getResult(0);
+    }
     rewriter.modifyOpInPlace(
         stripOp, [&] { stripOp.getInputsMutable()[1].set(packed); });
   }
@@ -472,6 +509,21 @@ LogicalResult tileConv(RewriterBase &rewriter, linalg::LinalgOp op,
   if (!out || !filter || !out.hasStaticShape() || !filter.hasStaticShape() ||
       !op.hasPureTensorSemantics())
     return failure();
+  // f16 / bf16 input or filters of an f32 convolution are widened first
+  // (elementwise), so that the tiles run on f32 FMAs.
+  Type outElt = out.getElementType();
+  if (isa<FloatType>(outElt)) {
+    rewriter.setInsertionPoint(op);
+    for (unsigned i = 0; i < 2; ++i) {
+      Value v = op.getDpsInputs()[i];
+      Type elt = cast<RankedTensorType>(v.getType()).getElementType();
+      if (!isa<FloatType>(elt) || elt == outElt)
+        continue;
+      Value wide = widenTensor(rewriter, op.getLoc(), v, outElt);
+      rewriter.modifyOpInPlace(op, [&] { op->setOperand(i, wide); });
+    }
+    filter = cast<RankedTensorType>(op.getDpsInputs()[1].getType());
+  }
   int64_t ow = out.getDimSize(2), f = out.getDimSize(3);
   int64_t accumulators = registers / 2;
   int64_t ft = divisorTile(f, 2 * lanes, lanes);

@@ -57,7 +57,7 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
 }
 
 def VNNIMatmul : Pass<"dr1-vnni-matmul", "func::FuncOp"> {
-  let summary = "int8 matmuls and convolutions with constant weights as AVX-512 VNNI kernels";
+  let summary = "int8 and bf16 matmuls and convolutions with constant weights as AVX-512 dot-product kernels";
   let description = [{
     Rewrites `linalg.matmul` of i8 activations by constant i8 weights into
     i32 (what `dr1-quantize` produces, lowered) into a register-tiled
@@ -72,7 +72,10 @@ def VNNIMatmul : Pass<"dr1-vnni-matmul", "func::FuncOp"> {
     im2col buffer): filters packed as `[F/32][KH][KW][C/4][32][4]`, each
     8-pixel x 32-filter tile of an output row summed over taps and
     channels, the input read in place (strides, dilations). Run only for
-    targets with `avx512vnni`. With `parallel`, threads share the result:
+    targets with `avx512vnni`. With `bf16`, the same kernels serve bf16 x
+    bf16 -> f32 products with `vdpbf16ps` (two bf16 pairs per f32 lane,
+    weights packed `[N/32][K/2][32][2]`, no correction; targets with
+    `avx512bf16`). With `parallel`, threads share the result:
     a grid of row chunks x column blocks for matmuls, output rows for
     convolutions (`scf.forall`, like the f32 strategy).
 
@@ -98,6 +101,10 @@ def VNNIMatmul : Pass<"dr1-vnni-matmul", "func::FuncOp"> {
   let options = [
     Option<"parallel", "parallel", "bool", "false",
            "Share large products between threads (scf.forall)">,
+    Option<"int8", "int8", "bool", "true",
+           "Rewrite i8 x i8 -> i32 products (vpdpbusd, avx512vnni)">,
+    Option<"bf16", "bf16", "bool", "false",
+           "Rewrite bf16 x bf16 -> f32 products (vdpbf16ps, avx512bf16)">,
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",

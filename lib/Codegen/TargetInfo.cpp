@@ -149,6 +149,12 @@ mlir::FailureOr<TargetInfo> TargetInfo::resolve(llvm::StringRef target,
     }
     info.hasFMA = sti->checkFeatures("+fma");
     info.hasVNNI = sti->checkFeatures("+avx512f,+avx512vnni");
+    info.hasBF16 = sti->checkFeatures("+avx512f,+avx512bf16");
+    // Sapphire / Emerald Rapids run vdpbf16ps at half the rate of f32 FMAs
+    // in flops (79 against 165 GFLOP/s on one core, bench/quant/peak.c):
+    // there, widened operands on the FMA kernels are faster.
+    info.bf16Dot = info.hasBF16 && info.cpu != "sapphirerapids" &&
+                   info.cpu != "emeraldrapids";
   } else {
     info.vectorBits = 128;
     info.numVectorRegisters = 32;

@@ -26,6 +26,12 @@ struct TargetInfo {
   bool hasFMA = false;
   /// x86: AVX-512 VNNI (vpdpbusd), for int8 products.
   bool hasVNNI = false;
+  /// x86: AVX-512 BF16 (vdpbf16ps), for bf16 products.
+  bool hasBF16 = false;
+  /// bf16 products run as vdpbf16ps kernels (else their operands are
+  /// widened to f32 for the FMA kernels): where the CPU has the instruction
+  /// and it is not slower than FMAs (Zen 4's is: see TargetInfo.cpp).
+  bool bf16Dot = false;
   /// 1: serial code. More: outer loops run on OpenMP threads.
   int64_t threads = 1;
   /// NVPTX only: the kernels' triple, SM ("sm_90") and PTX features.

@@ -1,12 +1,14 @@
 //===- VNNIMatmul.cpp - the dr1-vnni-matmul pass --------------------------===//
 //
-// int8 products with constant weights on AVX-512 VNNI: vpdpbusd multiplies
-// four unsigned bytes by four signed bytes and adds the four products to a
-// 32-bit lane, 64 multiply-adds per instruction. LLVM never forms it from
+// int8 and bf16 products with constant weights on AVX-512 dot-product
+// instructions: vpdpbusd multiplies four unsigned bytes by four signed
+// bytes and adds the four products to a 32-bit lane; vdpbf16ps does the
+// same with two bf16 pairs into an f32 lane. LLVM never forms either from
 // generic IR, so the kernel is built here: weights packed at compile time
-// into [N/32][K/4][32][4] panels, activations flipped to unsigned (x + 128)
-// with the 128 * column-sum correction subtracted at the end, 8 x 32
-// accumulator tiles (16 zmm registers) over the whole K.
+// into [N/32][K/g][32][g] panels (g = 4 or 2 values per lane), int8
+// activations flipped to unsigned (x + 128) with the 128 * column-sum
+// correction subtracted at the end, 8 x 32 accumulator tiles (16 zmm
+// registers) over the whole K.
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/Passes.h"
@@ -37,19 +39,54 @@ constexpr int64_t kMR = 8;   // rows per register tile
 constexpr int64_t kNR = 32;  // columns per register tile (2 x 16 lanes)
 constexpr int64_t kNC = 256; // columns per cache block of the weights
 
-/// The bytes of an i8 constant, splats expanded; empty if not at hand.
-std::vector<int8_t> constantBytes(Value v, int64_t count) {
+/// What one kind of dot-product instruction needs: operand element type,
+/// accumulator type, values per 32-bit lane, the intrinsic, and whether
+/// activations are flipped to unsigned (vpdpbusd is u8 x s8).
+struct DotKind {
+  Type elt, acc;
+  int64_t group;
+  StringRef intrinsic;
+  bool flip;
+
+  static std::optional<DotKind> of(Type a, Type b, Type c, bool int8,
+                                   bool bf16) {
+    if (int8 && a.isInteger(8) && b.isInteger(8) && c.isInteger(32))
+      return DotKind{a, c, 4, "llvm.x86.avx512.vpdpbusd.512", true};
+    if (bf16 && a.isBF16() && b.isBF16() && c.isF32())
+      return DotKind{a, c, 2, "llvm.x86.avx512bf16.dpbf16ps.512", false};
+    return std::nullopt;
+  }
+  int64_t bytes() const { return 4 / group; }
+  /// The instruction's operand: 64 bytes as <64 x i8> or <32 x bf16>.
+  VectorType operandType() const { return VectorType::get({16 * group}, elt); }
+  VectorType laneType() const { return VectorType::get({16}, acc); }
+};
+
+/// The raw bytes of a constant of `count` elements of `bytes` bytes each,
+/// splats expanded; empty if not at hand.
+std::vector<char> constantData(Value v, int64_t count, int64_t bytes) {
   ElementsAttr attr;
   if (!matchPattern(v, m_Constant(&attr)))
     return {};
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr); dense && dense.isSplat())
-    return std::vector<int8_t>(
-        count,
-        static_cast<int8_t>(dense.getSplatValue<APInt>().getSExtValue()));
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr);
+      dense && dense.isSplat()) {
+    Attribute splat = dense.getSplatValue<Attribute>();
+    APInt bits;
+    if (auto f = dyn_cast<FloatAttr>(splat))
+      bits = f.getValue().bitcastToAPInt();
+    else
+      bits = cast<IntegerAttr>(splat).getValue();
+    std::vector<char> out(count * bytes);
+    for (int64_t i = 0; i < count; ++i)
+      for (int64_t j = 0; j < bytes; ++j)
+        out[i * bytes + j] =
+            static_cast<char>(bits.extractBitsAsZExtValue(8, 8 * j));
+    return out;
+  }
   std::optional<ArrayRef<char>> raw = dr1::getRawConstantData(attr);
-  if (!raw || static_cast<int64_t>(raw->size()) != count)
+  if (!raw || static_cast<int64_t>(raw->size()) != count * bytes)
     return {};
-  return std::vector<int8_t>(raw->begin(), raw->end());
+  return std::vector<char>(raw->begin(), raw->end());
 }
 
 SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> v) {
@@ -63,24 +100,32 @@ bool isZeroFill(Value init) {
   return fill && matchPattern(fill.getInputs()[0], m_Zero());
 }
 
-/// `x` (i8, innermost dimension the reduction) as unsigned bytes, x ^ 0x80
-/// = x + 128, with that dimension padded to `padded` (pad bytes are
-/// multiplied by zero weights).
-Value flipToUnsigned(OpBuilder &b, Location loc, Value x, int64_t padded) {
+/// The activations `x` (innermost dimension the reduction) ready for the
+/// kernel: that dimension padded to `padded` (pad values meet zero
+/// weights) and, for vpdpbusd, i8 flipped to unsigned, x ^ 0x80 = x + 128.
+Value prepareActivations(OpBuilder &b, Location loc, const DotKind &kind,
+                         Value x, int64_t padded) {
   auto t = cast<RankedTensorType>(x.getType());
   int64_t rank = t.getRank();
   Type i8 = b.getI8Type();
   SmallVector<int64_t> shape(t.getShape());
   shape.back() = padded;
-  Value flip = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, -128));
+  Value flip =
+      kind.flip ? arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, -128))
+                : Value();
   if (padded != t.getShape().back()) {
-    Value empty = tensor::EmptyOp::create(b, loc, shape, i8);
-    Value filled = linalg::FillOp::create(b, loc, flip, empty).getResult(0);
+    Value empty = tensor::EmptyOp::create(b, loc, shape, kind.elt);
+    Value pad =
+        kind.flip ? flip
+                  : arith::ConstantOp::create(b, loc, b.getZeroAttr(kind.elt));
+    Value filled = linalg::FillOp::create(b, loc, pad, empty).getResult(0);
     x = tensor::InsertSliceOp::create(
         b, loc, x, filled, indexAttrs(b, SmallVector<int64_t>(rank, 0)),
         indexAttrs(b, t.getShape()),
         indexAttrs(b, SmallVector<int64_t>(rank, 1)));
   }
+  if (!kind.flip)
+    return x;
   auto id = b.getMultiDimIdentityMap(rank);
   return linalg::GenericOp::create(
              b, loc, RankedTensorType::get(shape, i8), ValueRange{x},
@@ -117,9 +162,12 @@ Value finishResult(OpBuilder &b, Location loc, Value y, RankedTensorType type,
              SmallVector<utils::IteratorType>(rank,
                                               utils::IteratorType::parallel),
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(
-                   nb, l,
-                   arith::AddIOp::create(nb, l, args[0], args[1]).getResult());
+               Value sum = isa<FloatType>(args[0].getType())
+                               ? arith::AddFOp::create(nb, l, args[0], args[1])
+                                     .getResult()
+                               : arith::AddIOp::create(nb, l, args[0], args[1])
+                                     .getResult();
+               linalg::YieldOp::create(nb, l, sum);
              })
       .getResult(0);
 }
@@ -151,13 +199,19 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
     auto wt = dyn_cast<RankedTensorType>(conv.getInputs()[1].getType());
     auto ot = dyn_cast<RankedTensorType>(conv.getOutputs()[0].getType());
     if (!xt || !wt || !ot || !xt.hasStaticShape() || !wt.hasStaticShape() ||
-        !ot.hasStaticShape() || !xt.getElementType().isInteger(8) ||
-        !wt.getElementType().isInteger(8) || !ot.getElementType().isInteger(32))
+        !ot.hasStaticShape())
+      return;
+    std::optional<DotKind> kind =
+        DotKind::of(xt.getElementType(), wt.getElementType(),
+                    ot.getElementType(), int8, bf16);
+    if (!kind)
       return;
     int64_t nImg = xt.getDimSize(0), c = xt.getDimSize(3);
     int64_t kh = wt.getDimSize(0), kw = wt.getDimSize(1), f = wt.getDimSize(3);
     int64_t oh = ot.getDimSize(1), ow = ot.getDimSize(2);
-    std::vector<int8_t> w = constantBytes(conv.getInputs()[1], kh * kw * c * f);
+    int64_t g = kind->group, eb = kind->bytes();
+    std::vector<char> w =
+        constantData(conv.getInputs()[1], kh * kw * c * f, eb);
     if (w.empty())
       return;
     SmallVector<int64_t> st(conv.getStrides().getValues<int64_t>()),
@@ -167,38 +221,44 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
 
     OpBuilder b(conv);
     Location loc = conv.getLoc();
-    int64_t cp = llvm::alignTo(c, 4), c4 = cp / 4;
+    int64_t cp = llvm::alignTo(c, g), c4 = cp / g;
     int64_t fp = llvm::alignTo(f, kNR), panels = fp / kNR;
-    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    Type i32 = b.getI32Type();
 
-    // Filters as panels [F/32][KH][KW][C/4][32 filters][4 channels].
-    std::vector<int8_t> packed(panels * kh * kw * c4 * kNR * 4, 0);
+    // Filters as panels [F/32][KH][KW][C/g][32 filters][g channels].
+    std::vector<char> packed(panels * kh * kw * c4 * kNR * g * eb, 0);
     std::vector<int32_t> corr(fp, 0);
     for (int64_t i = 0; i < kh; ++i)
       for (int64_t j = 0; j < kw; ++j)
         for (int64_t cc = 0; cc < c; ++cc)
           for (int64_t ff = 0; ff < f; ++ff) {
-            int8_t v = w[((i * kw + j) * c + cc) * f + ff];
+            int64_t from = ((i * kw + j) * c + cc) * f + ff;
             int64_t at =
-                ((((ff / kNR) * kh + i) * kw + j) * c4 + cc / 4) * kNR * 4 +
-                (ff % kNR) * 4 + cc % 4;
-            packed[at] = v;
-            corr[ff] += 128 * v;
+                ((((ff / kNR) * kh + i) * kw + j) * c4 + cc / g) * kNR * g +
+                (ff % kNR) * g + cc % g;
+            std::copy_n(&w[from * eb], eb, &packed[at * eb]);
+            if (kind->flip)
+              corr[ff] += 128 * static_cast<int8_t>(w[from]);
           }
-    auto packedType = RankedTensorType::get({panels, kh, kw, c4, kNR * 4}, i8);
+    auto packedType =
+        RankedTensorType::get({panels, kh, kw, c4, kNR * g}, kind->elt);
     Value wp = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(packedType, ArrayRef<int8_t>(packed)));
-    Value corrV = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(RankedTensorType::get({fp}, i32),
-                               ArrayRef<int32_t>(corr)));
+        b, loc, DenseElementsAttr::getFromRawBuffer(packedType, packed));
+    Value corrV =
+        kind->flip
+            ? arith::ConstantOp::create(
+                  b, loc,
+                  DenseElementsAttr::get(RankedTensorType::get({fp}, i32),
+                                         ArrayRef<int32_t>(corr)))
+                  .getResult()
+            : Value();
 
-    Value xu = flipToUnsigned(b, loc, conv.getInputs()[0], cp);
+    Value xu = prepareActivations(b, loc, *kind, conv.getInputs()[0], cp);
 
     auto idx = [&](OpBuilder &bb, int64_t v) -> Value {
       return arith::ConstantIndexOp::create(bb, loc, v);
     };
-    Value res = tensor::EmptyOp::create(b, loc, {nImg, oh, ow, fp}, i32);
+    Value res = tensor::EmptyOp::create(b, loc, {nImg, oh, ow, fp}, kind->acc);
     int64_t owMain = ow - ow % kMR;
     // Output row (n, y) into `r`, at (wn, wy) of it: per filter panel, the
     // pixels in tiles of MR, then one by one.
@@ -217,9 +277,10 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
                                 idx(b3, tile), ValueRange{r},
                                 [&](OpBuilder &b4, Location l4, Value x0,
                                     ValueRange it4) {
-                                  ConvTile t{xu, wp,    corrV, n,     y,    wn,
-                                             wy, x0,    panel, tile,  kh,   kw,
-                                             c4, st[0], st[1], dl[0], dl[1]};
+                                  ConvTile t{*kind, xu,    wp,   corrV, n,
+                                             y,     wn,    wy,   x0,    panel,
+                                             tile,  kh,    kw,   c4,    st[0],
+                                             st[1], dl[0], dl[1]};
                                   scf::YieldOp::create(
                                       b4, l4, convKernel(b4, l4, t, it4[0]));
                                 })
@@ -281,24 +342,28 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
   /// Output pixels (n, y, x0...) x 32 filters of `panel`, written at
   /// (wn, wy, x0...) of the result tensor the kernel gets.
   struct ConvTile {
+    DotKind kind;
     Value xu, wp, corr, n, y, wn, wy, x0, panel;
     int64_t pixels, kh, kw, c4, sh, sw, dh, dw;
   };
 
   /// `t.pixels` output pixels (y, x0...) x 32 filters of image n.
   Value convKernel(OpBuilder &b, Location loc, const ConvTile &t, Value res) {
-    auto v16 = VectorType::get({16}, b.getI32Type());
-    auto v64i8 = VectorType::get({64}, b.getI8Type());
-    auto v4i8 = VectorType::get({4}, b.getI8Type());
+    const DotKind &kind = t.kind;
+    int64_t g = kind.group;
+    auto v16 = kind.laneType();
+    auto v16i32 = VectorType::get({16}, b.getI32Type());
+    auto vOp = kind.operandType();
+    auto vG = VectorType::get({g}, kind.elt);
     auto v1 = VectorType::get({1}, b.getI32Type());
     auto cst = [&](OpBuilder &bb, int64_t v) -> Value {
       return arith::ConstantIndexOp::create(bb, loc, v);
     };
     Value zero = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(v16, b.getI32IntegerAttr(0)));
-    Value padI8 = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+        b, loc, DenseElementsAttr::get(v16, b.getZeroAttr(kind.acc)));
+    Value padElt = arith::ConstantOp::create(b, loc, b.getZeroAttr(kind.elt));
     SmallVector<Value> accs(t.pixels * 2, zero);
-    StringAttr dot = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
+    StringAttr dot = b.getStringAttr(kind.intrinsic);
     Value yIn = arith::MulIOp::create(b, loc, t.y, cst(b, t.sh));
     auto loopI = scf::ForOp::create(
         b, loc, cst(b, 0), cst(b, t.kh), cst(b, 1), accs,
@@ -315,10 +380,10 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
                       SmallVector<Value> bv;
                       for (int64_t hh = 0; hh < 2; ++hh)
                         bv.push_back(vector::TransferReadOp::create(
-                            bc, l3, v64i8, t.wp,
-                            ValueRange{t.panel, i, j, cc, cst(bc, hh * 64)},
-                            padI8, ArrayRef<bool>{true}));
-                      Value ch = arith::MulIOp::create(bc, l3, cc, cst(bc, 4));
+                            bc, l3, vOp, t.wp,
+                            ValueRange{t.panel, i, j, cc, cst(bc, hh * 16 * g)},
+                            padElt, ArrayRef<bool>{true}));
+                      Value ch = arith::MulIOp::create(bc, l3, cc, cst(bc, g));
                       SmallVector<Value> next;
                       for (int64_t r = 0; r < t.pixels; ++r) {
                         Value px = arith::AddIOp::create(
@@ -329,14 +394,14 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
                                 cst(bc, t.sw)),
                             colOff);
                         Value a4 = vector::TransferReadOp::create(
-                            bc, l3, v4i8, t.xu, ValueRange{t.n, row, px, ch},
-                            padI8, ArrayRef<bool>{true});
+                            bc, l3, vG, t.xu, ValueRange{t.n, row, px, ch},
+                            padElt, ArrayRef<bool>{true});
                         Value s = vector::ExtractOp::create(
                             bc, l3, vector::BitCastOp::create(bc, l3, v1, a4),
                             ArrayRef<int64_t>{0});
                         Value a = vector::BitCastOp::create(
-                            bc, l3, v64i8,
-                            vector::BroadcastOp::create(bc, l3, v16, s));
+                            bc, l3, vOp,
+                            vector::BroadcastOp::create(bc, l3, v16i32, s));
                         for (int64_t hh = 0; hh < 2; ++hh)
                           next.push_back(
                               LLVM::CallIntrinsicOp::create(
@@ -354,12 +419,17 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
     Value f0 = arith::MulIOp::create(b, loc, t.panel, cst(b, kNR));
     for (int64_t hh = 0; hh < 2; ++hh) {
       Value col = arith::AddIOp::create(b, loc, f0, cst(b, hh * 16));
-      Value cv = vector::TransferReadOp::create(
-          b, loc, v16, t.corr, ValueRange{col}, padI32, ArrayRef<bool>{true});
+      Value cv = kind.flip
+                     ? vector::TransferReadOp::create(b, loc, v16i32, t.corr,
+                                                      ValueRange{col}, padI32,
+                                                      ArrayRef<bool>{true})
+                           .getResult()
+                     : Value();
       for (int64_t r = 0; r < t.pixels; ++r) {
         Value px = arith::AddIOp::create(b, loc, t.x0, cst(b, r));
-        Value v =
-            arith::SubIOp::create(b, loc, loopI.getResult(r * 2 + hh), cv);
+        Value v = loopI.getResult(r * 2 + hh);
+        if (kind.flip)
+          v = arith::SubIOp::create(b, loc, v, cv);
         res = vector::TransferWriteOp::create(b, loc, v, res,
                                               ValueRange{t.wn, t.wy, px, col},
                                               ArrayRef<bool>{true})
@@ -375,47 +445,59 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
     auto at = dyn_cast<RankedTensorType>(mm.getInputs()[0].getType());
     auto bt = dyn_cast<RankedTensorType>(mm.getInputs()[1].getType());
     auto ct = dyn_cast<RankedTensorType>(mm.getOutputs()[0].getType());
-    if (!at || !bt || !ct || !at.hasStaticShape() || !bt.hasStaticShape() ||
-        !at.getElementType().isInteger(8) ||
-        !bt.getElementType().isInteger(8) || !ct.getElementType().isInteger(32))
+    if (!at || !bt || !ct || !at.hasStaticShape() || !bt.hasStaticShape())
       return;
+    std::optional<DotKind> kind =
+        DotKind::of(at.getElementType(), bt.getElementType(),
+                    ct.getElementType(), int8, bf16);
+    if (!kind)
+      return;
+    int64_t g = kind->group, eb = kind->bytes();
     int64_t m = at.getDimSize(0), k = at.getDimSize(1), n = bt.getDimSize(1);
-    std::vector<int8_t> w = constantBytes(mm.getInputs()[1], k * n);
+    std::vector<char> w = constantData(mm.getInputs()[1], k * n, eb);
     if (w.empty())
       return;
     LLVM_DEBUG(llvm::dbgs() << "vnni: " << m << "x" << n << "x" << k << "\n");
 
     OpBuilder b(mm);
     Location loc = mm.getLoc();
-    int64_t kp = llvm::alignTo(k, 4), np = llvm::alignTo(n, kNR);
-    int64_t k4 = kp / 4, panels = np / kNR;
-    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    int64_t kp = llvm::alignTo(k, g), np = llvm::alignTo(n, kNR);
+    int64_t k4 = kp / g, panels = np / kNR;
+    Type i32 = b.getI32Type();
 
-    // Weights as panels: [N/32][K/4][32 columns][4 k], zeros beyond N, K;
-    // corr[n] = 128 * sum_k w[k][n], what the +128 on activations adds.
-    std::vector<int8_t> packed(panels * k4 * kNR * 4, 0);
+    // Weights as panels: [N/32][K/g][32 columns][g k], zeros beyond N, K;
+    // for int8, corr[n] = 128 * sum_k w[k][n], what the +128 on
+    // activations adds.
+    std::vector<char> packed(panels * k4 * kNR * g * eb, 0);
     std::vector<int32_t> corr(np, 0);
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t nn = 0; nn < n; ++nn) {
-        int8_t v = w[kk * n + nn];
-        packed[((nn / kNR) * k4 + kk / 4) * kNR * 4 + (nn % kNR) * 4 + kk % 4] =
-            v;
-        corr[nn] += 128 * v;
+        int64_t from = kk * n + nn;
+        int64_t at =
+            ((nn / kNR) * k4 + kk / g) * kNR * g + (nn % kNR) * g + kk % g;
+        std::copy_n(&w[from * eb], eb, &packed[at * eb]);
+        if (kind->flip)
+          corr[nn] += 128 * static_cast<int8_t>(w[from]);
       }
-    auto packedType = RankedTensorType::get({panels, k4, kNR * 4}, i8);
+    auto packedType = RankedTensorType::get({panels, k4, kNR * g}, kind->elt);
     Value bp = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(packedType, ArrayRef<int8_t>(packed)));
+        b, loc, DenseElementsAttr::getFromRawBuffer(packedType, packed));
     auto corrType = RankedTensorType::get({np}, i32);
-    Value corrV = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(corrType, ArrayRef<int32_t>(corr)));
+    Value corrV =
+        kind->flip
+            ? arith::ConstantOp::create(
+                  b, loc,
+                  DenseElementsAttr::get(corrType, ArrayRef<int32_t>(corr)))
+                  .getResult()
+            : Value();
 
-    // Activations as unsigned bytes, K padded to 4.
-    Value au = flipToUnsigned(b, loc, mm.getInputs()[0], kp);
+    // Activations with K padded to g (int8: as unsigned bytes).
+    Value au = prepareActivations(b, loc, *kind, mm.getInputs()[0], kp);
 
     auto idx = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
-    Value res = tensor::EmptyOp::create(b, loc, {m, np}, i32);
+    Value res = tensor::EmptyOp::create(b, loc, {m, np}, kind->acc);
     Value c0 = idx(0), cK4 = idx(k4), c1 = idx(1);
     // Columns in blocks of nc (a divisor of Np, at most 256) so that a
     // block of weights stays in L2.
@@ -447,10 +529,10 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
                          [&](OpBuilder &b3, Location l3, Value n0,
                              ValueRange it3) {
                            Value wn0 = arith::SubIOp::create(b3, l3, n0, wCol);
-                           scf::YieldOp::create(b3, l3,
-                                                kernel(b3, l3, au, bp, corrV,
-                                                       it3[0], m0, n0, wm0, wn0,
-                                                       tile, cK4, c0, c1));
+                           scf::YieldOp::create(
+                               b3, l3,
+                               kernel(b3, l3, *kind, au, bp, corrV, it3[0], m0,
+                                      n0, wm0, wn0, tile, cK4, c0, c1));
                          });
                      scf::YieldOp::create(b2, l2, cols.getResult(0));
                    })
@@ -513,45 +595,47 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
 
   /// One `rows` x 32 tile of the result at (m0, n0): the whole K in
   /// registers, then written minus the correction at (wm0, wn0) of `res`.
-  Value kernel(OpBuilder &b, Location loc, Value au, Value bp, Value corr,
-               Value res, Value m0, Value n0, Value wm0, Value wn0,
-               int64_t rows, Value cK4, Value c0, Value c1) {
-    auto v16 = VectorType::get({16}, b.getI32Type());
-    auto v64i8 = VectorType::get({64}, b.getI8Type());
-    auto v4i8 = VectorType::get({4}, b.getI8Type());
+  Value kernel(OpBuilder &b, Location loc, const DotKind &kind, Value au,
+               Value bp, Value corr, Value res, Value m0, Value n0, Value wm0,
+               Value wn0, int64_t rows, Value cK4, Value c0, Value c1) {
+    int64_t g = kind.group;
+    auto v16 = kind.laneType();
+    auto v16i32 = VectorType::get({16}, b.getI32Type());
+    auto vOp = kind.operandType();
+    auto vG = VectorType::get({g}, kind.elt);
     auto v1 = VectorType::get({1}, b.getI32Type());
     auto cst = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
     Value panel = arith::DivUIOp::create(b, loc, n0, cst(kNR));
     Value zero = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(v16, b.getI32IntegerAttr(0)));
-    Value padI8 = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+        b, loc, DenseElementsAttr::get(v16, b.getZeroAttr(kind.acc)));
+    Value padElt = arith::ConstantOp::create(b, loc, b.getZeroAttr(kind.elt));
     SmallVector<Value> accs(rows * 2, zero);
-    StringAttr dot = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
+    StringAttr dot = b.getStringAttr(kind.intrinsic);
     auto kLoop = scf::ForOp::create(
         b, loc, c0, cK4, c1, accs,
         [&](OpBuilder &kb, Location l, Value kk, ValueRange acc) {
           SmallVector<Value> bv;
           for (int64_t h = 0; h < 2; ++h) {
             Value raw = vector::TransferReadOp::create(
-                kb, l, v64i8, bp, ValueRange{panel, kk, cst(h * 64)}, padI8,
+                kb, l, vOp, bp, ValueRange{panel, kk, cst(h * 16 * g)}, padElt,
                 ArrayRef<bool>{true});
             bv.push_back(raw);
           }
-          Value k0 = arith::MulIOp::create(kb, l, kk, cst(4));
+          Value k0 = arith::MulIOp::create(kb, l, kk, cst(g));
           SmallVector<Value> next;
           for (int64_t r = 0; r < rows; ++r) {
             Value row = arith::AddIOp::create(kb, l, m0, cst(r));
             Value a4 = vector::TransferReadOp::create(
-                kb, l, v4i8, au, ValueRange{row, k0}, padI8,
+                kb, l, vG, au, ValueRange{row, k0}, padElt,
                 ArrayRef<bool>{true});
             Value a1 = vector::BitCastOp::create(kb, l, v1, a4);
             Value s =
                 vector::ExtractOp::create(kb, l, a1, ArrayRef<int64_t>{0});
-            // (LLVM 22's vpdpbusd takes the bytes as <64 x i8>.)
+            // (LLVM 22's vpdpbusd takes <64 x i8>, vdpbf16ps <32 x bf16>.)
             Value a = vector::BitCastOp::create(
-                kb, l, v64i8, vector::BroadcastOp::create(kb, l, v16, s));
+                kb, l, vOp, vector::BroadcastOp::create(kb, l, v16i32, s));
             for (int64_t h = 0; h < 2; ++h)
               next.push_back(
                   LLVM::CallIntrinsicOp::create(
@@ -564,11 +648,17 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
     for (int64_t h = 0; h < 2; ++h) {
       Value col = arith::AddIOp::create(b, loc, n0, cst(h * 16));
       Value wCol = arith::AddIOp::create(b, loc, wn0, cst(h * 16));
-      Value cv = vector::TransferReadOp::create(
-          b, loc, v16, corr, ValueRange{col}, padI32, ArrayRef<bool>{true});
+      Value cv = kind.flip
+                     ? vector::TransferReadOp::create(b, loc, v16i32, corr,
+                                                      ValueRange{col}, padI32,
+                                                      ArrayRef<bool>{true})
+                           .getResult()
+                     : Value();
       for (int64_t r = 0; r < rows; ++r) {
         Value row = arith::AddIOp::create(b, loc, wm0, cst(r));
-        Value v = arith::SubIOp::create(b, loc, kLoop.getResult(r * 2 + h), cv);
+        Value v = kLoop.getResult(r * 2 + h);
+        if (kind.flip)
+          v = arith::SubIOp::create(b, loc, v, cv);
         res = vector::TransferWriteOp::create(
                   b, loc, v, res, ValueRange{row, wCol}, ArrayRef<bool>{true})
                   .getResult();

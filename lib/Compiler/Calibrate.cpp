@@ -444,7 +444,11 @@ auto ::dr1::calibrate(ModuleOp module, func::FuncOp entry,
     names.push_back(reportName(op));
   std::vector<std::pair<float, float>> ranges;
   int64_t samples = 0;
-  if (StringRef(options.calibrationData).ends_with(".json")) {
+  // bf16 and f16 round weights (and bf16 activations) without ranges.
+  bool needRanges = options.quantize == "int8";
+  if (!needRanges) {
+    ranges.assign(ops.size(), {0.0f, 0.0f});
+  } else if (StringRef(options.calibrationData).ends_with(".json")) {
     if (failed(loadTable(loc, options.calibrationData, names, ranges)))
       return failure();
   } else if (!ops.empty() && failed(measureRanges(module, entry, ops, options,
@@ -459,16 +463,24 @@ auto ::dr1::calibrate(ModuleOp module, func::FuncOp entry,
     auto [lo, hi] = ranges[i];
     std::string precision = i < options.layerPrecisions.size()
                                 ? options.layerPrecisions[i]
-                                : std::string("int8");
-    if (precision != "int8" && precision != "f32")
+                                : options.quantize;
+    if (precision != "int8" && precision != "bf16" && precision != "f16" &&
+        precision != "f32")
       return emitError(op->getLoc(), "layer ")
              << i << ": unknown precision '" << precision
-             << "' (expected int8 or f32)";
-    if (!(lo <= hi)) // nothing finite was seen: leave it in float
-      precision = "f32";
-    else
+             << "' (expected int8, bf16, f16 or f32)";
+    if (precision == "int8" && !needRanges)
+      return emitError(op->getLoc(), "layer ")
+             << i
+             << ": int8 needs calibration (--quantize=int8 "
+                "--calibration=FILE)";
+    if (needRanges && !(lo <= hi)) {
+      if (precision == "int8") // nothing finite was seen: leave it in float
+        precision = "f32";
+    } else if (needRanges) {
       op->setAttr("dr1.input_range",
                   DenseF32ArrayAttr::get(module.getContext(), {lo, hi}));
+    }
     op->setAttr("dr1.precision", StringAttr::get(op->getContext(), precision));
     QuantizedLayer layer;
     layer.name = names[i];

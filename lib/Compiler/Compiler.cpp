@@ -281,6 +281,17 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return emitError(UnknownLoc::get(ctx),
                      "--emit=ptx needs a GPU target (-target=nvptx)");
   target->threads = options.threads;
+  if (options.bf16Kernel == "dot") {
+    if (!target->hasBF16)
+      return emitError(UnknownLoc::get(ctx),
+                       "--bf16-kernel=dot needs a CPU with avx512bf16");
+    target->bf16Dot = true;
+  } else if (options.bf16Kernel == "widen") {
+    target->bf16Dot = false;
+  } else if (options.bf16Kernel != "auto") {
+    return emitError(UnknownLoc::get(ctx), "unknown --bf16-kernel '")
+           << options.bf16Kernel << "' (expected auto, dot or widen)";
+  }
   if (failed(verify(module)))
     return failure();
 
@@ -311,9 +322,15 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
       return emitError(UnknownLoc::get(ctx), "unknown pass '")
              << p << "' for --disable-pass (expected one of: "
              << llvm::join(optionalPasses(), ", ") << ")";
-  if (!options.quantize.empty() && options.quantize != "int8")
+  if (!options.quantize.empty() && options.quantize != "int8" &&
+      options.quantize != "bf16" && options.quantize != "f16")
     return emitError(UnknownLoc::get(ctx), "unknown quantization '")
-           << options.quantize << "' (expected int8)";
+           << options.quantize << "' (expected int8, bf16 or f16)";
+  if ((options.quantize == "bf16" || options.quantize == "f16") &&
+      !options.calibrationData.empty())
+    return emitError(UnknownLoc::get(ctx), "")
+           << options.quantize
+           << " needs no calibration: --calibration is for --quantize=int8";
   if (options.quantize == "int8" && options.calibrationData.empty())
     return emitError(UnknownLoc::get(ctx),
                      "int8 quantization needs calibration data "
@@ -324,7 +341,7 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return emitError(UnknownLoc::get(ctx), "unknown calibration method '")
            << options.calibrationMethod
            << "' (expected minmax, percentile or mse)";
-  if (options.quantize.empty() && !options.calibrationSave.empty())
+  if (options.quantize != "int8" && !options.calibrationSave.empty())
     return emitError(UnknownLoc::get(ctx),
                      "--save-calibration needs --quantize=int8");
   if (options.quantize.empty() && !options.calibrationData.empty())
@@ -336,7 +353,7 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
         buildGraphPrologue(pm, options.disabledPasses);
       })))
     return failure();
-  if (options.quantize == "int8" &&
+  if (!options.quantize.empty() &&
       failed(calibrate(module, module.lookupSymbol<func::FuncOp>(runName),
                        options, artifact.layers)))
     return failure();

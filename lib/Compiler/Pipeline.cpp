@@ -107,11 +107,13 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
   // blocks) run in order, and their scratch buffers join the workspace.
   if (target.threads <= 1)
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createSerializeForall());
-  // Before the epilogue fusion tiles them: int8 products get their own
-  // kernel.
-  if (target.hasVNNI) {
+  // Before the epilogue fusion tiles them: int8 and bf16 products get
+  // their own kernels.
+  if (target.hasVNNI || target.bf16Dot) {
     mlir::dr1::VNNIMatmulOptions vnni;
     vnni.parallel = target.threads > 1;
+    vnni.int8 = target.hasVNNI;
+    vnni.bf16 = target.bf16Dot;
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createVNNIMatmul(vnni));
   }
   if (!llvm::is_contained(disabled, "dr1-fuse-epilogue")) {

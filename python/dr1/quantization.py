@@ -1,4 +1,5 @@
-"""dr1.quantization: int8 chosen per layer from measured sensitivity.
+"""dr1.quantization: int8, bf16 or f16 chosen per layer from measured
+sensitivity.
 
     from dr1.quantization import AutoQuantizer
     quantizer = AutoQuantizer(model, dataset=val_loader)
@@ -12,7 +13,10 @@ same); every matmul, linear and convolution with constant weights is then
 a candidate for int8. 'mixed-precision' measures each layer's sensitivity
 (the accuracy drop with labels, else the output's relative error, when only
 that layer is int8) and makes int8 the least sensitive layers, as many as
-keep the whole model within the accuracy budget.
+keep the whole model within the accuracy budget; the layers left then get a
+16-bit precision (f16 weights for size, bf16 for latency) where the budget
+still holds. 'int8', 'bf16' and 'f16' quantize every layer alike (bf16 and
+f16 need no calibration).
 """
 import os
 import sys
@@ -90,8 +94,9 @@ class QuantizedModel:
     """The compiled, quantized model: call it with numpy arrays (or Tensors);
     `report` says what was chosen; `export` writes object + header."""
 
-    def __init__(self, quantizer, precisions, loaded, report):
+    def __init__(self, quantizer, precisions, loaded, report, mode="int8"):
         self._q = quantizer
+        self._mode = mode
         self.precisions = list(precisions)
         self._loaded = loaded
         self.report = report
@@ -104,7 +109,8 @@ class QuantizedModel:
         """Writes OUTPUT (.o) and the header beside it, for any dr1 target."""
         name = name or os.path.splitext(os.path.basename(output))[0].replace("-", "_")
         obj, header, _ws, _layers = self._q._compile_variant(
-            self.precisions, target=target, cpu=cpu, features=features, name=name)
+            self.precisions, target=target, cpu=cpu, features=features, name=name,
+            quantize=self._mode)
         with open(output, "wb") as f:
             f.write(obj)
         with open(os.path.splitext(output)[0] + ".h", "w") as f:
@@ -112,10 +118,13 @@ class QuantizedModel:
         return output
 
 
+_WEIGHT_BYTES = {"int8": 1, "bf16": 2, "f16": 2, "f32": 4}
+
+
 class AutoQuantizer:
     def __init__(self, model, dataset, accuracy_budget=0.01, objective="size",
                  max_batches=None, calibration_method="minmax", target="host", cpu="",
-                 features="", threads=1, verbose=True):
+                 features="", threads=1, fallback=None, verbose=True):
         """accuracy_budget: the largest relative loss of the metric allowed
         (accuracy with labels; else 1 - relative output error). objective:
         'size' (among equally harmless layers, the ones with the most weights
@@ -124,9 +133,18 @@ class AutoQuantizer:
         max_batches: use at most this many batches. calibration_method:
         'minmax', 'percentile' or 'mse' (see dr1c --calibration-method).
         threads: compile (and measure, and return) the model for that many
-        OpenMP threads, as dr1.optimize(threads=...)."""
+        OpenMP threads, as dr1.optimize(threads=...). fallback: what
+        'mixed-precision' tries for the layers int8 does not suit: 'f16'
+        (f16 weights, f32 compute: the default for 'size'), 'bf16' (bf16
+        operands, f32 sums, vdpbf16ps on CPUs with AVX512-BF16: the default
+        for 'latency', kept only where measured faster) or 'f32'."""
         if objective not in ("size", "latency"):
             raise ValueError(f"objective must be 'size' or 'latency', got {objective!r}")
+        if fallback is None:
+            fallback = "f16" if objective == "size" else "bf16"
+        if fallback not in ("f16", "bf16", "f32"):
+            raise ValueError(f"fallback must be 'f16', 'bf16' or 'f32', got {fallback!r}")
+        self.fallback = fallback
         if not 0 <= accuracy_budget < 1:
             raise ValueError("accuracy_budget is a fraction in [0, 1)")
         self.model = model
@@ -170,13 +188,14 @@ class AutoQuantizer:
             print(f"dr1.quantization: {msg}", file=sys.stderr, flush=True)
 
     def _compile_variant(self, precisions, target=None, cpu=None, features=None, name="q",
-                         quantize=True):
+                         quantize="int8"):
+        """quantize: "int8" (calibrated; `precisions` may mix in the others),
+        "bf16" or "f16" (uniform, no calibration), or "" (f32)."""
         target = self.target if target is None else target
         cpu = self.cpu if cpu is None else cpu
         features = self.features if features is None else features
-        q = dict(quantize="", calibration="", layer_precisions=list(precisions))
-        if quantize:
-            q["quantize"] = "int8"
+        q = dict(quantize=quantize, calibration="", layer_precisions=list(precisions))
+        if quantize == "int8":
             if os.path.exists(self.table):
                 q["calibration"] = self.table
             else:
@@ -191,7 +210,7 @@ class AutoQuantizer:
         except _dr1.CompileError as e:
             raise CompileError(str(e)) from None
 
-    def _load(self, precisions, quantize=True):
+    def _load(self, precisions, quantize="int8"):
         """(loaded model, object bytes, layers) for this assignment, on this machine."""
         self._count += 1
         name = f"q{self._count}"
@@ -233,17 +252,15 @@ class AutoQuantizer:
         return 1.0 - num / max(den, 1e-30)
 
     def quantize(self, method="mixed-precision"):
-        if method in ("bf16", "f16"):
-            raise NotImplementedError(f"method '{method}' is not implemented yet "
-                                      "(int8 and mixed-precision are)")
-        if method not in ("int8", "mixed-precision"):
-            raise ValueError(f"unknown method {method!r} (expected 'int8' or "
-                             "'mixed-precision')")
-        f32, f32_size, _ = self._load([], quantize=False)
+        if method not in ("int8", "bf16", "f16", "mixed-precision"):
+            raise ValueError(f"unknown method {method!r} (expected 'int8', 'bf16', "
+                             "'f16' or 'mixed-precision')")
+        f32, f32_size, _ = self._load([], quantize="")
         reference = self._outputs(f32)
         f32_time = self._latency(f32)
         base = self._metric(reference, reference)
-        _, _, layers = self._load([])
+        uniform = method in ("bf16", "f16")
+        _, _, layers = self._load([], quantize=method if uniform else "int8")
         n = len(layers)
         self._log(f"{n} quantizable layers, {len(self.batches)} batches, "
                   f"metric {'accuracy' if self.labels else 'output agreement'} "
@@ -251,8 +268,8 @@ class AutoQuantizer:
         floor = base * (1 - self.budget)
         sensitivity = [None] * n
         saving = [None] * n  # seconds int8 saves on one batch (latency)
-        if method == "int8":
-            chosen = ["int8"] * n
+        if method != "mixed-precision":
+            chosen = [method] * n
         else:
             for i in range(n):
                 only = ["f32"] * n
@@ -272,33 +289,62 @@ class AutoQuantizer:
                 benefit = [l["weight_elements"] for l in layers]
                 candidates = list(range(n))
             order = sorted(candidates, key=lambda i: (round(sensitivity[i], 6), -benefit[i]))
-
-            def assign(k):
-                p = ["f32"] * n
-                for i in order[:k]:
-                    p[i] = "int8"
-                return p
-            # The largest prefix of that order that meets the budget
-            # (binary search: the metric falls, roughly, as layers join).
-            lo, hi = 0, len(order)
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                loaded, _, _ = self._load(assign(mid))
-                ok = self._metric(self._outputs(loaded), reference) >= floor
-                self._log(f"{mid} layers int8: {'within' if ok else 'over'} budget")
-                lo, hi = (mid, hi) if ok else (lo, mid - 1)
-            chosen = assign(lo)
-        loaded, size, layers = self._load(chosen)
+            chosen = ["f32"] * n
+            k = self._longest_prefix(chosen, order, "int8", floor, reference)
+            chosen = self._with(chosen, order[:k], "int8")
+            chosen = self._fallback(chosen, order[k:], floor, reference)
+        loaded, size, layers = self._load(chosen, quantize=method if uniform else "int8")
         after = self._metric(self._outputs(loaded), reference)
         rows = [{"name": l["name"], "op": l["op"], "precision": l["precision"],
                  "weight_elements": l["weight_elements"],
                  "sensitivity": sensitivity[i], "saving_s": saving[i],
                  # int8: a byte per weight and an f32 scale per channel.
-                 "weight_bytes": (l["weight_elements"] + 4 * l["channels"]
-                                  if l["precision"] == "int8" else 4 * l["weight_elements"]),
+                 "weight_bytes": (_WEIGHT_BYTES[l["precision"]] * l["weight_elements"] +
+                                  (4 * l["channels"] if l["precision"] == "int8" else 0)),
                  "range": (l["min"], l["max"])} for i, l in enumerate(layers)]
         report = QuantizationReport(rows, "accuracy" if self.labels else "output agreement",
                                     base, after, f32_size, size, self.budget)
-        self._log(f"{sum(p == 'int8' for p in chosen)}/{n} layers int8; "
-                  f"{report.metric} {after:.4f}; object {f32_size} -> {size} bytes")
-        return QuantizedModel(self, chosen, loaded, report)
+        counts = ", ".join(f"{chosen.count(p)} {p}" for p in ("int8", "bf16", "f16", "f32")
+                           if p in chosen)
+        self._log(f"{n} layers: {counts}; {report.metric} {after:.4f}; "
+                  f"object {f32_size} -> {size} bytes")
+        return QuantizedModel(self, chosen, loaded, report,
+                              mode=method if uniform else "int8")
+
+    def _fallback(self, chosen, rest, floor, reference):
+        """`chosen` with the fallback precision on the largest prefix of
+        `rest` (the layers int8 did not suit, least sensitive first) that
+        keeps the metric within budget; for 'latency', only if the model
+        then runs faster."""
+        if self.fallback == "f32" or not rest:
+            return chosen
+        k = self._longest_prefix(chosen, rest, self.fallback, floor, reference)
+        result = self._with(chosen, rest[:k], self.fallback)
+        if k and self.objective == "latency":
+            with_fb = self._latency(self._load(result)[0])
+            without = self._latency(self._load(chosen)[0])
+            self._log(f"{self.fallback} on {k} layers: {with_fb * 1e3:.3f} ms vs "
+                      f"{without * 1e3:.3f} ms without")
+            if with_fb >= without:
+                return chosen
+        return result
+
+    @staticmethod
+    def _with(precisions, layers, precision):
+        p = list(precisions)
+        for i in layers:
+            p[i] = precision
+        return p
+
+    def _longest_prefix(self, base, order, precision, floor, reference):
+        """How many of `order`'s layers, taken from the front, can run in
+        `precision` on top of `base` with the metric within budget (binary
+        search: the metric falls, roughly, as layers join)."""
+        lo, hi = 0, len(order)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            loaded, _, _ = self._load(self._with(base, order[:mid], precision))
+            ok = self._metric(self._outputs(loaded), reference) >= floor
+            self._log(f"{mid} more layers {precision}: {'within' if ok else 'over'} budget")
+            lo, hi = (mid, hi) if ok else (lo, mid - 1)
+        return lo

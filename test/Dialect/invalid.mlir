@@ -25,10 +25,43 @@ func.func @case2(%a: tensor<2x4x8xf32>, %b: tensor<3x8x3xf32>) {
 }
 // -----
 
-func.func @case3(%a: tensor<4x8xf32>, %b: tensor<8x3xf16>) {
-  // expected-error @+2 {{rhs element type f16 differs from the input's f32}}
+func.func @case3(%a: tensor<4x8xbf16>, %b: tensor<8x3xf16>) {
+  // expected-error @+2 {{rhs element type f16 differs from the input's bf16}}
   // expected-error @+1 {{failed to infer returned types}}
-  %0 = dr1.matmul %a, %b : (tensor<4x8xf32>, tensor<8x3xf16>) -> tensor<4x3xf32>
+  %0 = dr1.matmul %a, %b : (tensor<4x8xbf16>, tensor<8x3xf16>) -> tensor<4x3xf32>
+  return
+}
+// -----
+
+func.func @mixed_int_float(%a: tensor<4x8xf32>, %b: tensor<8x3xi8>) {
+  // expected-error @+2 {{rhs element type i8 differs from the input's f32}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.matmul %a, %b : (tensor<4x8xf32>, tensor<8x3xi8>) -> tensor<4x3xf32>
+  return
+}
+// -----
+
+// Only f16 / bf16 products may be declared wider, and only as f32.
+func.func @narrow_result(%a: tensor<4x8xf32>, %b: tensor<8x3xf32>) {
+  // expected-error @+2 {{inferred type(s)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.matmul %a, %b : (tensor<4x8xf32>, tensor<8x3xf32>) -> tensor<4x3xbf16>
+  return
+}
+// -----
+
+func.func @f16_to_f64(%a: tensor<4x8xf16>, %b: tensor<8x3xf16>) {
+  // expected-error @+2 {{inferred type(s)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.matmul %a, %b : (tensor<4x8xf16>, tensor<8x3xf16>) -> tensor<4x3xf64>
+  return
+}
+// -----
+
+func.func @bias_type(%x: tensor<2x8xbf16>, %w: tensor<4x8xbf16>, %b: tensor<4xf16>) {
+  // expected-error @+2 {{bias element type f16 differs from the product's bf16}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = dr1.linear %x, %w, %b : (tensor<2x8xbf16>, tensor<4x8xbf16>, tensor<4xf16>) -> tensor<2x4xbf16>
   return
 }
 // -----

@@ -183,3 +183,25 @@ func.func @quantized(%x: tensor<2x8xf32>, %w: tensor<4x8xi8>, %b: tensor<4xi32>,
     }
   }
 #-}
+
+// f16 / bf16 products: weights narrower than the activation are widened;
+// bf16 x bf16 may be declared f32 (sums kept in f32); an f32 bias makes
+// the product f32.
+// CHECK-LABEL: func @narrow_float_products
+// CHECK: dr1.matmul %{{.*}} : (tensor<2x8xf32>, tensor<8x4xf16>) -> tensor<2x4xf32>
+// CHECK: dr1.matmul %{{.*}} : (tensor<2x8xbf16>, tensor<8x4xbf16>) -> tensor<2x4xf32>
+// CHECK: dr1.matmul %{{.*}} : (tensor<2x8xbf16>, tensor<8x4xbf16>) -> tensor<2x4xbf16>
+// CHECK: dr1.linear %{{.*}} : (tensor<2x8xbf16>, tensor<4x8xbf16>, tensor<4xf32>) -> tensor<2x4xf32>
+// CHECK: dr1.conv2d %{{.*}} : (tensor<1x2x5x5xbf16>, tensor<3x2x3x3xbf16>) -> tensor<1x3x3x3xf32>
+// CHECK: dr1.gemm %{{.*}} : (tensor<2x8xf32>, tensor<8x4xbf16>) -> tensor<2x4xf32>
+func.func @narrow_float_products(%x: tensor<2x8xf32>, %wh: tensor<8x4xf16>,
+    %xb: tensor<2x8xbf16>, %wb: tensor<8x4xbf16>, %lw: tensor<4x8xbf16>,
+    %bias: tensor<4xf32>, %img: tensor<1x2x5x5xbf16>, %cw: tensor<3x2x3x3xbf16>) {
+  %0 = dr1.matmul %x, %wh : (tensor<2x8xf32>, tensor<8x4xf16>) -> tensor<2x4xf32>
+  %1 = dr1.matmul %xb, %wb : (tensor<2x8xbf16>, tensor<8x4xbf16>) -> tensor<2x4xf32>
+  %2 = dr1.matmul %xb, %wb : (tensor<2x8xbf16>, tensor<8x4xbf16>) -> tensor<2x4xbf16>
+  %3 = dr1.linear %xb, %lw, %bias : (tensor<2x8xbf16>, tensor<4x8xbf16>, tensor<4xf32>) -> tensor<2x4xf32>
+  %4 = dr1.conv2d %img, %cw : (tensor<1x2x5x5xbf16>, tensor<3x2x3x3xbf16>) -> tensor<1x3x3x3xf32>
+  %5 = dr1.gemm %x, %wb : (tensor<2x8xf32>, tensor<8x4xbf16>) -> tensor<2x4xf32>
+  return
+}

@@ -68,7 +68,7 @@ func.func @int8_without_range(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
 
 func.func @unknown_precision(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
   %w = dr1.constant dense<1.0> : tensor<2x4xf32>
-  // expected-error @+1 {{unsupported precision 'int4' (dr1-quantize knows int8 and f32)}}
+  // expected-error @+1 {{unsupported precision 'int4' (dr1-quantize knows int8, bf16, f16 and f32)}}
   %0 = dr1.linear %x, %w {dr1.precision = "int4"} : (tensor<3x4xf32>, tensor<2x4xf32>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }
@@ -96,4 +96,45 @@ func.func @model_quantized(%x: tensor<2x4xf32>) -> (tensor<2x3xf32>, tensor<2x3x
   %y = dr1.linear %xd, %w : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<2x3xf32>
   %z = dr1.linear %x, %w : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<2x3xf32>
   return %y, %z : tensor<2x3xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// bf16 needs no range: weights rounded to nearest even at compile time
+// (1.0, -0.6, 0.2, 0 -> 0x3F80, 0xBF1A, 0x3E4D, 0; -2, 0.7, 0.4, 0.1 ->
+// 0xC000, 0x3F33, 0x3ECD, 0x3DCD, little-endian in the blob), the
+// activation cast to bf16, the f32 bias kept: the product returns f32.
+// A matmul without bias is declared f32.
+// CHECK-LABEL: func @bf16
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>, %[[A:.*]]: tensor<3x2xf32>)
+// CHECK-DAG: %[[W:.*]] = dr1.constant dense_resource<[[BLOB:bf16_weights[_0-9]*]]> : tensor<2x4xbf16>
+// CHECK-DAG: %[[B:.*]] = dr1.constant dense<[5.000000e-01, -1.000000e+00]> : tensor<2xf32>
+// CHECK: %[[XB:.*]] = dr1.cast %[[X]] : tensor<3x4xf32> to tensor<3x4xbf16>
+// CHECK: %[[Y:.*]] = dr1.linear %[[XB]], %[[W]], %[[B]] : (tensor<3x4xbf16>, tensor<2x4xbf16>, tensor<2xf32>) -> tensor<3x2xf32>
+// CHECK: %[[AB:.*]] = dr1.cast %[[A]] : tensor<3x2xf32> to tensor<3x2xbf16>
+// CHECK: %[[Z:.*]] = dr1.matmul %[[AB]], %{{.*}} : (tensor<3x2xbf16>, tensor<2x4xbf16>) -> tensor<3x4xf32>
+// CHECK: return %[[Y]], %[[Z]]
+// CHECK: [[BLOB]]: "0x02000000803F1ABF4D3E000000C0333FCD3ECD3D"
+func.func @bf16(%x: tensor<3x4xf32>, %a: tensor<3x2xf32>) -> (tensor<3x2xf32>, tensor<3x4xf32>) {
+  %w = dr1.constant dense<[[1.0, -0.6, 0.2, 0.0], [-2.0, 0.7, 0.4, 0.1]]> : tensor<2x4xf32>
+  %b = dr1.constant dense<[0.5, -1.0]> : tensor<2xf32>
+  %y = dr1.linear %x, %w, %b {dr1.precision = "bf16"} : (tensor<3x4xf32>, tensor<2x4xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+  %m = dr1.constant dense<0.25> : tensor<2x4xf32>
+  %z = dr1.matmul %a, %m {dr1.precision = "bf16"} : (tensor<3x2xf32>, tensor<2x4xf32>) -> tensor<3x4xf32>
+  return %y, %z : tensor<3x2xf32>, tensor<3x4xf32>
+}
+
+// -----
+
+// f16 stores the weights only (f32 compute): the activation is not cast.
+// CHECK-LABEL: func @f16
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
+// CHECK: %[[W:.*]] = dr1.constant dense_resource<[[BLOB:f16_weights[_0-9]*]]> : tensor<2x4xf16>
+// CHECK-NOT: dr1.cast
+// CHECK: dr1.linear %[[X]], %[[W]] : (tensor<3x4xf32>, tensor<2x4xf16>) -> tensor<3x2xf32>
+// CHECK: [[BLOB]]: "0x02000000003CCDB86632000000C09A396636662E"
+func.func @f16(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
+  %w = dr1.constant dense<[[1.0, -0.6, 0.2, 0.0], [-2.0, 0.7, 0.4, 0.1]]> : tensor<2x4xf32>
+  %y = dr1.linear %x, %w {dr1.precision = "f16"} : (tensor<3x4xf32>, tensor<2x4xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
 }

@@ -37,6 +37,27 @@ class Val:
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
+def round_bf16(a):
+    """f32 values rounded to the nearest bf16 (ties to even), as f32."""
+    u = np.asarray(a, np.float32).view(np.uint32).astype(np.uint64)
+    r = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16
+    return r.astype(np.uint32).view(np.float32)
+
+
+def _narrow(x, w, precision):
+    """The operands a product of `precision` (dr1-quantize) computes with:
+    bf16 rounds activation and weight, f16 the weight only."""
+    if precision == "bf16":
+        return round_bf16(x), round_bf16(w)
+    if precision == "f16":
+        return x, np.asarray(w, np.float32).astype(np.float16).astype(np.float32)
+    return x, w
+
+
+def _precision_attr(precision):
+    return f'dr1.precision = "{precision}"' if precision else ""
+
+
 class Graph:
     def __init__(self, name="forward"):
         self.name = name
@@ -100,25 +121,29 @@ class Graph:
         return out
 
     # -- ops ----------------------------------------------------------------
-    def linear(self, x, w, b=None, input_range=None):
+    def linear(self, x, w, b=None, input_range=None, precision=None):
+        """precision "bf16" / "f16": dr1-quantize's rounding of the operands
+        (see _narrow), products and sums exact in the reference."""
         if input_range is not None:
             return self._quantized(x, w, b, input_range, "linear")
-        r = x.v.astype(np.float64) @ w.v.T.astype(np.float64)
-        scale = np.abs(x.v.astype(np.float64)) @ np.abs(w.v.T.astype(np.float64))
+        xv, wv = _narrow(x.v, w.v, precision)
+        r = xv.astype(np.float64) @ wv.T.astype(np.float64)
+        scale = np.abs(xv.astype(np.float64)) @ np.abs(wv.T.astype(np.float64))
         if b is not None:
             r = r + b.v
             scale = scale + np.abs(b.v)
         ops = [x, w] + ([b] if b is not None else [])
-        out = self._fn("linear", ops, r.astype(np.float32))
+        out = self._fn("linear", ops, r.astype(np.float32), _precision_attr(precision))
         out.scale = scale
         return out
 
-    def matmul(self, a, b, input_range=None):
+    def matmul(self, a, b, input_range=None, precision=None):
         if input_range is not None:
             return self._quantized(a, b, None, input_range, "matmul")
-        r = np.matmul(a.v.astype(np.float64), b.v.astype(np.float64))
-        out = self._fn("matmul", [a, b], r.astype(np.float32))
-        out.scale = np.matmul(np.abs(a.v.astype(np.float64)), np.abs(b.v.astype(np.float64)))
+        av, bv = _narrow(a.v, b.v, precision)
+        r = np.matmul(av.astype(np.float64), bv.astype(np.float64))
+        out = self._fn("matmul", [a, b], r.astype(np.float32), _precision_attr(precision))
+        out.scale = np.matmul(np.abs(av.astype(np.float64)), np.abs(bv.astype(np.float64)))
         return out
 
     def gemm(self, a, b, c=None, trans_a=False, trans_b=False, alpha=1.0, beta=1.0):
@@ -236,18 +261,29 @@ class Graph:
         return out
 
     def conv2d(self, x, w, b=None, strides=(1, 1), padding=(0, 0, 0, 0),
-               dilations=(1, 1), groups=1, input_range=None):
+               dilations=(1, 1), groups=1, input_range=None, precision=None):
         attrs = (f"strides = array<i64: {strides[0]}, {strides[1]}>, "
                  f"padding = array<i64: {', '.join(map(str, padding))}>, "
                  f"dilations = array<i64: {dilations[0]}, {dilations[1]}>, groups = {groups} : i64")
         if input_range is not None:
             return self._quantized(x, w, b, input_range, "conv2d", attrs,
                                    (strides, padding, dilations, groups))
-        out = self._conv_ref(x.v, w.v, strides, padding, dilations, groups)
+        xv, wv = _narrow(x.v, w.v, precision)
+        out = self._conv_ref(xv, wv, strides, padding, dilations, groups)
         if b is not None:
             out += b.v.reshape(1, -1, 1, 1)
+        if precision:
+            attrs += ", " + _precision_attr(precision)
         ops = [x, w] + ([b] if b is not None else [])
-        return self._fn("conv2d", ops, out.astype(np.float32), attrs)
+        r = self._fn("conv2d", ops, out.astype(np.float32), attrs)
+        if precision:
+            # A convolution's sum of |terms|, as for products (a tap-by-tap
+            # f32 sum of bf16 products rounds like a dot product).
+            r.scale = self._conv_ref(np.abs(xv), np.abs(wv), strides, padding,
+                                     dilations, groups)
+            if b is not None:
+                r.scale = r.scale + np.abs(b.v).reshape(1, -1, 1, 1)
+        return r
 
     def _quantized(self, x, w, b, input_range, mnemonic, attrs="", conv=None):
         """The op with a calibrated range (dr1-quantize makes it int8); the

@@ -282,3 +282,43 @@ def quantized(rng):
 
 
 MODELS["quantized"] = quantized
+
+
+def narrow_floats(rng):
+    """bf16 and f16 products (dr1.precision, dr1-quantize): bf16 rounds
+    activations and weights and sums in f32 (with AVX512-BF16, the
+    vdpbf16ps kernels of dr1-vnni-matmul: K odd, N past a 256-column block,
+    rows past a tile, a matmul without bias returning f32, padded / strided
+    / dilated convolutions); f16 stores the weights only. Each product reads
+    a model input, so the reference rounds exactly the same operands."""
+    g = Graph()
+    x = g.arg(rng.standard_normal((3, 40)).astype(np.float32))
+    x2 = g.arg(rng.standard_normal((19, 71)).astype(np.float32))
+    x3 = g.arg(rng.standard_normal((64, 256)).astype(np.float32))
+    img = g.arg(rng.standard_normal((2, 6, 9, 9)).astype(np.float32))
+    img2 = g.arg(rng.standard_normal((1, 32, 24, 24)).astype(np.float32))
+    outs = []
+    for p in ("bf16", "f16"):
+        outs.append(g.linear(x, g.const(_w(rng, 24, 40)), g.const(_w(rng, 24, scale=0.1)),
+                             precision=p))
+        outs.append(g.matmul(x, g.const(_w(rng, 40, 12)), precision=p))
+        outs.append(g.conv2d(img, g.const(_w(rng, 8, 6, 3, 3)), g.const(_w(rng, 8, scale=0.1)),
+                             padding=(1, 1, 1, 1), precision=p))
+    outs.append(g.linear(x2, g.const(_w(rng, 300, 71)), g.const(_w(rng, 300, scale=0.1)),
+                         precision="bf16"))
+    # Large enough to be shared between threads with --num-threads.
+    outs.append(g.linear(x3, g.const(_w(rng, 256, 256)), None, precision="bf16"))
+    outs.append(g.conv2d(img2, g.const(_w(rng, 32, 32, 3, 3)), None, padding=(1, 1, 1, 1),
+                         precision="bf16"))
+    outs.append(g.conv2d(img, g.const(_w(rng, 7, 6, 3, 3)), None, strides=(2, 2),
+                         dilations=(2, 1), padding=(2, 1, 2, 1), precision="bf16"))
+    # Depthwise and grouped: no dot-product kernel, widened in the generic
+    # code.
+    outs.append(g.conv2d(img, g.const(_w(rng, 6, 1, 3, 3)), None, strides=(2, 2),
+                         padding=(1, 0, 1, 2), groups=6, precision="bf16"))
+    outs.append(g.conv2d(img, g.const(_w(rng, 4, 3, 1, 1)), g.const(_w(rng, 4, scale=0.1)),
+                         groups=2, precision="f16"))
+    return g, outs
+
+
+MODELS["narrow_floats"] = narrow_floats

@@ -84,6 +84,8 @@ def main():
                     help="compile with --quantize=int8, calibrated on N random samples "
                          "drawn like the inputs; compare with the f32 reference within "
                          "QTOL of each output's largest magnitude")
+    ap.add_argument("--dr1c-flag", action="append", default=[],
+                    help="an extra dr1c option for the model's compile (repeatable)")
     args = ap.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
@@ -111,7 +113,8 @@ def main():
         np.savez(w("calibration.npz"), *samples)
         quant = ["--quantize=int8", f"--calibration={w('calibration.npz')}"]
     run([args.dr1c, w("model.mlir"), args.opt, f"--num-threads={args.threads}",
-         f"--name={name}", "-o", w(f"{name}.o")] + target + sanitize + quant)
+         f"--name={name}", "-o", w(f"{name}.o")] + target + sanitize + quant +
+        args.dr1c_flag)
 
     cc = "aarch64-linux-gnu-gcc" if args.target == "aarch64" else "cc"
     exe = w(f"{name}_{args.target}")

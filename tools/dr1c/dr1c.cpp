@@ -114,8 +114,15 @@ static cl::opt<std::string> quantize(
     "quantize",
     cl::desc("Precision of matmuls, linears and convolutions with constant "
              "weights: int8 (per-channel weights, calibrated activations; "
-             "needs --calibration)"),
-    cl::value_desc("int8"), cl::cat(dr1Category));
+             "needs --calibration), bf16 (weights and activations rounded "
+             "to bf16, f32 sums) or f16 (f16 weights, f32 compute)"),
+    cl::value_desc("int8|bf16|f16"), cl::cat(dr1Category));
+static cl::opt<std::string> bf16Kernel(
+    "bf16-kernel",
+    cl::desc("bf16 products on x86: auto (vdpbf16ps where the CPU has it "
+             "and it beats f32 FMAs), dot (vdpbf16ps) or widen (f32 FMAs "
+             "on widened operands)"),
+    cl::init("auto"), cl::cat(dr1Category));
 static cl::opt<std::string> calibration(
     "calibration",
     cl::desc("Calibration samples for --quantize=int8: an .npz with one "
@@ -240,6 +247,7 @@ int main(int argc, char **argv) {
   options.emulateGPU = gpuEmulate;
   options.profile = profile;
   options.quantize = quantize;
+  options.bf16Kernel = bf16Kernel;
   options.calibrationData = calibration;
   options.calibrationMethod = calibrationMethod;
   options.calibrationSave = saveCalibration;

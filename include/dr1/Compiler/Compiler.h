@@ -78,8 +78,15 @@ struct CompileOptions {
   /// "" (default): products stay in their precision (ops that already carry
   /// dr1.input_range are still made int8 by dr1-quantize). "int8": every
   /// matmul, linear and conv2d with constant weights is calibrated on
-  /// `calibrationData` and runs on int8.
+  /// `calibrationData` and runs on int8. "bf16": their weights and
+  /// activations are rounded to bf16, sums kept in f32 (vdpbf16ps where the
+  /// CPU has it). "f16": weights stored as f16, computed in f32. bf16 and
+  /// f16 need no calibration.
   std::string quantize;
+  /// How bf16 x bf16 -> f32 products run on x86: "auto" (vdpbf16ps kernels
+  /// where the CPU has them and they beat f32 FMAs), "dot" (vdpbf16ps;
+  /// an error without avx512bf16) or "widen" (operands widened to f32).
+  std::string bf16Kernel = "auto";
   /// For int8: an .npz file with one array per model input (by input name,
   /// or arr_0, arr_1, ... in input order), each the input's shape, with a
   /// leading sample dimension for several samples (or, for a batch-1
@@ -95,7 +102,9 @@ struct CompileOptions {
   /// from a histogram).
   std::string calibrationMethod = "minmax";
   /// Per quantizable layer, in the order Artifact::layers lists them:
-  /// "int8" or "f32" (mixed precision). Layers past the end are int8.
+  /// "int8", "bf16", "f16" or "f32" (mixed precision; int8 needs
+  /// quantize == "int8" and its calibration). Layers past the end get
+  /// `quantize`.
   std::vector<std::string> layerPrecisions;
   /// Called after each calibration sample with (done, total).
   std::function<void(int64_t, int64_t)> calibrationProgress;
@@ -111,7 +120,7 @@ struct QuantizedLayer {
   int64_t weightElements; ///< elements of its weight
   int64_t channels;       ///< output channels (one int8 scale each)
   float min, max;        ///< the activation range seen
-  std::string precision; ///< what it was compiled in: "int8" or "f32"
+  std::string precision; ///< compiled in: "int8", "bf16", "f16" or "f32"
 };
 
 struct Artifact {
