@@ -215,6 +215,74 @@ FailureOr<Samples> matchInputs(Location loc, const dr1_model_info &info,
 
 } // namespace
 
+auto ::dr1::HostModel::create(ModuleOp module, CompileOptions options,
+                              Location loc)
+    -> FailureOr<std::unique_ptr<HostModel>> {
+  options.target = "host";
+  options.cpu.clear();
+  options.features.clear();
+  options.emit = EmitKind::Object;
+  OwningOpRef<ModuleOp> copy = module.clone();
+  FailureOr<Artifact> object = compile(*copy, options);
+  if (failed(object))
+    return emitError(loc, "cannot compile the model to run it on the "
+                          "calibration samples");
+  auto model = std::unique_ptr<HostModel>(new HostModel());
+  model->layers = object->layers;
+  auto jit = llvm::orc::LLJITBuilder().create();
+  if (!jit)
+    return emitError(loc, "cannot start the JIT: ")
+           << llvm::toString(jit.takeError());
+  model->jit = std::move(*jit);
+  auto generator =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+          model->jit->getDataLayout().getGlobalPrefix());
+  if (!generator)
+    return emitError(loc, llvm::toString(generator.takeError()));
+  model->jit->getMainJITDylib().addGenerator(std::move(*generator));
+  if (llvm::Error e =
+          model->jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(
+              object->output, options.name + ".o")))
+    return emitError(loc, "cannot load the compiled model: ")
+           << llvm::toString(std::move(e));
+  auto sym = model->jit->lookup(options.name + "_info");
+  if (!sym)
+    return emitError(loc, llvm::toString(sym.takeError()));
+  model->info_ = sym->toPtr<const dr1_model_info *>();
+  const dr1_model_info &info = *model->info_;
+  for (int32_t i = 0; i < info.num_outputs; ++i) {
+    model->outputs.emplace_back(new char[info.outputs[i].size_bytes + 1]);
+    model->outPtrs.push_back(model->outputs.back().get());
+  }
+  size_t align = std::max<size_t>(info.workspace_align, 64);
+  size_t wsBytes =
+      llvm::alignTo(std::max<uint64_t>(info.workspace_size, 1), align);
+  model->workspace.reset(std::aligned_alloc(align, wsBytes));
+  if (!model->workspace)
+    return emitError(loc, "cannot allocate the model's workspace");
+  return model;
+}
+
+auto ::dr1::HostModel::bind(const std::vector<::dr1::NpyArray> &arrays,
+                            StringRef path, Location loc) -> LogicalResult {
+  FailureOr<Samples> s = matchInputs(loc, *info_, arrays, path);
+  if (failed(s))
+    return failure();
+  base = s->base;
+  stride = s->stride;
+  count = s->count;
+  return success();
+}
+
+void ::dr1::HostModel::run(int64_t n) {
+  std::vector<const void *> in(base.size());
+  for (size_t i = 0; i < base.size(); ++i)
+    in[i] = base[i] + n * stride[i];
+  info_->run(in.data(), outPtrs.data(), workspace.get());
+}
+
+::dr1::HostModel::~HostModel() = default;
+
 namespace {
 
 /// Runs the samples through the model; per op of `ops`, the range of its
@@ -259,75 +327,33 @@ LogicalResult measureRanges(ModuleOp module, func::FuncOp entry,
   }
 
   CompileOptions probeOptions;
-  probeOptions.target = "host";
   probeOptions.name = "dr1_calibration";
   probeOptions.disabledPasses = options.disabledPasses;
-  FailureOr<Artifact> object = compile(*probe, probeOptions);
-  if (failed(object))
-    return emitError(loc, "cannot compile the model for calibration");
-
   std::string error;
   std::optional<std::vector<NpyArray>> arrays =
       readNpz(options.calibrationData, error);
   if (!arrays)
     return emitError(loc, error);
-
-  auto jit = llvm::orc::LLJITBuilder().create();
-  if (!jit)
-    return emitError(loc, "calibration: cannot start the JIT: ")
-           << llvm::toString(jit.takeError());
-  auto generator =
-      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-          (*jit)->getDataLayout().getGlobalPrefix());
-  if (!generator)
-    return emitError(loc, "calibration: ")
-           << llvm::toString(generator.takeError());
-  (*jit)->getMainJITDylib().addGenerator(std::move(*generator));
-  if (llvm::Error e =
-          (*jit)->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(
-              object->output, "dr1_calibration.o")))
-    return emitError(loc, "calibration: cannot load the model: ")
-           << llvm::toString(std::move(e));
-  auto sym = (*jit)->lookup("dr1_calibration_info");
-  if (!sym)
-    return emitError(loc, "calibration: ") << llvm::toString(sym.takeError());
-  const auto *info = sym->toPtr<const dr1_model_info *>();
-
-  FailureOr<Samples> samples =
-      matchInputs(loc, *info, *arrays, options.calibrationData);
-  if (failed(samples))
+  FailureOr<std::unique_ptr<HostModel>> model =
+      HostModel::create(*probe, probeOptions, loc);
+  if (failed(model) ||
+      failed((*model)->bind(*arrays, options.calibrationData, loc)))
     return failure();
-
-  std::vector<std::unique_ptr<char[]>> outputs;
-  std::vector<void *> outPtrs;
-  for (int32_t i = 0; i < info->num_outputs; ++i) {
-    outputs.emplace_back(new char[info->outputs[i].size_bytes + 1]);
-    outPtrs.push_back(outputs.back().get());
-  }
-  size_t align = std::max<size_t>(info->workspace_align, 64);
-  size_t wsBytes =
-      llvm::alignTo(std::max<uint64_t>(info->workspace_size, 1), align);
-  std::unique_ptr<void, decltype(&std::free)> workspace(
-      std::aligned_alloc(align, wsBytes), &std::free);
-  if (!workspace)
-    return emitError(loc, "calibration: cannot allocate the workspace");
+  HostModel &m = **model;
 
   // Every sample through the model, `visit(probe, values, count)` on
   // each measured activation. Histogram methods take two passes.
   bool histograms = options.calibrationMethod != "minmax";
   int64_t passes = histograms ? 2 : 1;
-  std::vector<const void *> inPtrs(info->num_inputs);
   auto runAll = [&](int64_t pass, auto visit) {
-    for (int64_t n = 0; n < samples->count; ++n) {
-      for (int32_t i = 0; i < info->num_inputs; ++i)
-        inPtrs[i] = samples->base[i] + n * samples->stride[i];
-      info->run(inPtrs.data(), outPtrs.data(), workspace.get());
+    for (int64_t n = 0; n < m.sampleCount(); ++n) {
+      m.run(n);
       for (unsigned r = numOutputs; r < results.size(); ++r)
-        visit(r, reinterpret_cast<const float *>(outPtrs[r]),
-              info->outputs[r].size_bytes / sizeof(float));
+        visit(r, static_cast<const float *>(m.output(r)),
+              m.info().outputs[r].size_bytes / sizeof(float));
       if (options.calibrationProgress)
-        options.calibrationProgress(pass * samples->count + n + 1,
-                                    passes * samples->count);
+        options.calibrationProgress(pass * m.sampleCount() + n + 1,
+                                    passes * m.sampleCount());
     }
   };
   std::vector<float> lo(results.size(), std::numeric_limits<float>::infinity());
@@ -359,7 +385,7 @@ LogicalResult measureRanges(ModuleOp module, func::FuncOp entry,
       hi[r] = range.second;
     }
   }
-  sampleCount = samples->count;
+  sampleCount = m.sampleCount();
   for (unsigned r : probeIndex)
     ranges.push_back({lo[r], hi[r]});
   return success();

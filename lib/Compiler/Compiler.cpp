@@ -1,6 +1,7 @@
 //===- Compiler.cpp - compile(module, options) -> artifact ----------------===//
 #include "dr1/Compiler/Compiler.h"
 #include "Compiler/Calibrate.h"
+#include "Compiler/MixedPrecision.h"
 #include "Compiler/Pipeline.h"
 #include "Target/ModelABI.h"
 #include "Target/ObjectEmitter.h"
@@ -18,6 +19,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -242,10 +245,49 @@ std::string printModule(ModuleOp module) {
 
 } // namespace
 
+/// --quantize=mixed: the precisions chosen on variants of the model (see
+/// MixedPrecision.cpp), then one compile with them.
+static FailureOr<dr1::Artifact>
+compileMixed(ModuleOp module, const dr1::CompileOptions &options) {
+  Location loc = UnknownLoc::get(module.getContext());
+  if (options.calibrationData.empty() ||
+      !StringRef(options.calibrationData).ends_with(".npz"))
+    return emitError(loc, "mixed precision needs calibration samples "
+                          "(--calibration=FILE.npz): it compares outputs on "
+                          "them");
+  if (!(options.accuracyBudget >= 0.0 && options.accuracyBudget < 1.0))
+    return emitError(loc, "the accuracy budget is a fraction in [0, 1), got " +
+                              std::to_string(options.accuracyBudget));
+  // The ranges go where --save-calibration asks, else to a temporary file.
+  std::string table = options.calibrationSave;
+  std::optional<llvm::FileRemover> remove;
+  if (table.empty()) {
+    SmallString<128> path;
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("dr1-mixed", "json", path))
+      return emitError(loc, "cannot create a temporary file: ") << ec.message();
+    table = path.str().str();
+    remove.emplace(table);
+  }
+  OwningOpRef<ModuleOp> original = module.clone();
+  FailureOr<std::vector<std::string>> precisions =
+      dr1::chooseMixedPrecision(*original, options, table);
+  if (failed(precisions))
+    return failure();
+  dr1::CompileOptions resolved = options;
+  resolved.quantize = "int8";
+  resolved.calibrationData = table;
+  resolved.calibrationSave.clear();
+  resolved.layerPrecisions = *precisions;
+  return dr1::compile(module, resolved);
+}
+
 FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
                                       const CompileOptions &options) {
   MLIRContext *ctx = module.getContext();
   registerAllPasses();
+  if (options.quantize == "mixed")
+    return compileMixed(module, options);
   if (!isCIdentifier(options.name))
     return emitError(module.getLoc(), "model name '")
            << options.name << "' is not a C identifier";
@@ -325,7 +367,7 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
   if (!options.quantize.empty() && options.quantize != "int8" &&
       options.quantize != "bf16" && options.quantize != "f16")
     return emitError(UnknownLoc::get(ctx), "unknown quantization '")
-           << options.quantize << "' (expected int8, bf16 or f16)";
+           << options.quantize << "' (expected int8, bf16, f16 or mixed)";
   if ((options.quantize == "bf16" || options.quantize == "f16") &&
       !options.calibrationData.empty())
     return emitError(UnknownLoc::get(ctx), "")

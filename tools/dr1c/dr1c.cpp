@@ -115,8 +115,16 @@ static cl::opt<std::string> quantize(
     cl::desc("Precision of matmuls, linears and convolutions with constant "
              "weights: int8 (per-channel weights, calibrated activations; "
              "needs --calibration), bf16 (weights and activations rounded "
-             "to bf16, f32 sums) or f16 (f16 weights, f32 compute)"),
-    cl::value_desc("int8|bf16|f16"), cl::cat(dr1Category));
+             "to bf16, f32 sums), f16 (f16 weights, f32 compute) or mixed "
+             "(per layer int8, f16 or f32 from each layer's measured "
+             "sensitivity on the --calibration samples, within "
+             "--accuracy-budget)"),
+    cl::value_desc("int8|bf16|f16|mixed"), cl::cat(dr1Category));
+static cl::opt<double> accuracyBudget(
+    "accuracy-budget",
+    cl::desc("For --quantize=mixed: the largest relative loss of agreement "
+             "with the f32 model's outputs on the samples (default 0.01)"),
+    cl::init(0.01), cl::cat(dr1Category));
 static cl::opt<std::string> bf16Kernel(
     "bf16-kernel",
     cl::desc("bf16 products on x86: auto (vdpbf16ps where the CPU has it "
@@ -248,6 +256,10 @@ int main(int argc, char **argv) {
   options.profile = profile;
   options.quantize = quantize;
   options.bf16Kernel = bf16Kernel;
+  options.accuracyBudget = accuracyBudget;
+  options.mixedProgress = [](const std::string &line) {
+    errs() << "dr1c: mixed precision: " << line << "\n";
+  };
   options.calibrationData = calibration;
   options.calibrationMethod = calibrationMethod;
   options.calibrationSave = saveCalibration;

@@ -81,8 +81,16 @@ struct CompileOptions {
   /// `calibrationData` and runs on int8. "bf16": their weights and
   /// activations are rounded to bf16, sums kept in f32 (vdpbf16ps where the
   /// CPU has it). "f16": weights stored as f16, computed in f32. bf16 and
-  /// f16 need no calibration.
+  /// f16 need no calibration. "mixed": per layer int8, f16 or f32, chosen
+  /// by running variants on `calibrationData` (an .npz) and keeping the
+  /// outputs' agreement with f32 (1 - sum|y - y_f32| / sum|y_f32|) within
+  /// `accuracyBudget`: the least sensitive layers int8, then f16 where it
+  /// still fits.
   std::string quantize;
+  /// For "mixed": the largest relative loss of agreement allowed.
+  double accuracyBudget = 0.01;
+  /// For "mixed": called with a line per step of the search.
+  std::function<void(const std::string &)> mixedProgress;
   /// How bf16 x bf16 -> f32 products run on x86: "auto" (vdpbf16ps kernels
   /// where the CPU has them and they beat f32 FMAs), "dot" (vdpbf16ps;
   /// an error without avx512bf16) or "widen" (operands widened to f32).
