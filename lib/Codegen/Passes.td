@@ -75,7 +75,11 @@ def VNNIMatmul : Pass<"dr1-vnni-matmul", "func::FuncOp"> {
     targets with `avx512vnni`. With `bf16`, the same kernels serve bf16 x
     bf16 -> f32 products with `vdpbf16ps` (two bf16 pairs per f32 lane,
     weights packed `[N/32][K/2][32][2]`, no correction; targets with
-    `avx512bf16`). With `parallel`, threads share the result:
+    `avx512bf16`). With `sdot` (and `int8=false`), i8 products become
+    AArch64 `sdot` kernels: signed bytes on both sides (no flip, no
+    correction), 4 x 16 tiles of 128-bit registers (16 of the 32
+    accumulating), weights packed `[N/16][K/4][16][4]`. With `parallel`,
+    threads share the result:
     a grid of row chunks x column blocks for matmuls, output rows for
     convolutions (`scf.forall`, like the f32 strategy).
 
@@ -105,6 +109,9 @@ def VNNIMatmul : Pass<"dr1-vnni-matmul", "func::FuncOp"> {
            "Rewrite i8 x i8 -> i32 products (vpdpbusd, avx512vnni)">,
     Option<"bf16", "bf16", "bool", "false",
            "Rewrite bf16 x bf16 -> f32 products (vdpbf16ps, avx512bf16)">,
+    Option<"sdot", "sdot", "bool", "false",
+           "Rewrite i8 x i8 -> i32 products for AArch64 (sdot, dotprod) "
+           "instead of vpdpbusd">,
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",

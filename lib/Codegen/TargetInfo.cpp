@@ -159,6 +159,7 @@ mlir::FailureOr<TargetInfo> TargetInfo::resolve(llvm::StringRef target,
     info.vectorBits = 128;
     info.numVectorRegisters = 32;
     info.hasFMA = true;
+    info.hasDotProd = sti->checkFeatures("+dotprod");
   }
   return info;
 }

@@ -32,6 +32,8 @@ struct TargetInfo {
   /// widened to f32 for the FMA kernels): where the CPU has the instruction
   /// and it is not slower than FMAs (Zen 4's is: see TargetInfo.cpp).
   bool bf16Dot = false;
+  /// AArch64: the dot-product extension (sdot), for int8 products.
+  bool hasDotProd = false;
   /// 1: serial code. More: outer loops run on OpenMP threads.
   int64_t threads = 1;
   /// NVPTX only: the kernels' triple, SM ("sm_90") and PTX features.

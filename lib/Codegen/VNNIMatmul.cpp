@@ -1,14 +1,15 @@
 //===- VNNIMatmul.cpp - the dr1-vnni-matmul pass --------------------------===//
 //
-// int8 and bf16 products with constant weights on AVX-512 dot-product
-// instructions: vpdpbusd multiplies four unsigned bytes by four signed
-// bytes and adds the four products to a 32-bit lane; vdpbf16ps does the
-// same with two bf16 pairs into an f32 lane. LLVM never forms either from
-// generic IR, so the kernel is built here: weights packed at compile time
-// into [N/32][K/g][32][g] panels (g = 4 or 2 values per lane), int8
-// activations flipped to unsigned (x + 128) with the 128 * column-sum
-// correction subtracted at the end, 8 x 32 accumulator tiles (16 zmm
-// registers) over the whole K.
+// int8 and bf16 products with constant weights on dot-product
+// instructions: AVX-512's vpdpbusd multiplies four unsigned bytes by four
+// signed bytes and adds the four products to a 32-bit lane; vdpbf16ps does
+// the same with two bf16 pairs into an f32 lane; AArch64's sdot with four
+// signed bytes on both sides. LLVM never forms them from generic IR, so the
+// kernel is built here: weights packed at compile time into [N/nr][K/g]
+// [nr][g] panels (g = 4 or 2 values per lane), vpdpbusd's activations
+// flipped to unsigned (x + 128) with the 128 * column-sum correction
+// subtracted at the end, accumulator tiles (8 x 32 in 16 zmm registers,
+// 4 x 16 in 16 NEON registers) kept over the whole K.
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/Passes.h"
@@ -35,31 +36,51 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kMR = 8;   // rows per register tile
-constexpr int64_t kNR = 32;  // columns per register tile (2 x 16 lanes)
 constexpr int64_t kNC = 256; // columns per cache block of the weights
 
+/// Which instructions the pass may use (its options).
+struct DotOptions {
+  bool vnni, bf16, sdot;
+};
+
 /// What one kind of dot-product instruction needs: operand element type,
-/// accumulator type, values per 32-bit lane, the intrinsic, and whether
-/// activations are flipped to unsigned (vpdpbusd is u8 x s8).
+/// accumulator type, values per 32-bit lane, the intrinsic, whether
+/// activations are flipped to unsigned (vpdpbusd is u8 x s8), and the
+/// register tile: `mr` rows x `vecs` vectors of `lanes` 32-bit lanes.
 struct DotKind {
   Type elt, acc;
   int64_t group;
   StringRef intrinsic;
   bool flip;
+  int64_t lanes, vecs, mr;
 
-  static std::optional<DotKind> of(Type a, Type b, Type c, bool int8,
-                                   bool bf16) {
-    if (int8 && a.isInteger(8) && b.isInteger(8) && c.isInteger(32))
-      return DotKind{a, c, 4, "llvm.x86.avx512.vpdpbusd.512", true};
-    if (bf16 && a.isBF16() && b.isBF16() && c.isF32())
-      return DotKind{a, c, 2, "llvm.x86.avx512bf16.dpbf16ps.512", false};
+  static std::optional<DotKind> of(Type a, Type b, Type c,
+                                   const DotOptions &o) {
+    bool int8 = a.isInteger(8) && b.isInteger(8) && c.isInteger(32);
+    // zmm: 8 x 32 tiles, 16 of the 32 registers accumulating.
+    if (o.vnni && int8)
+      return DotKind{a, c, 4, "llvm.x86.avx512.vpdpbusd.512", true, 16, 2, 8};
+    if (o.bf16 && a.isBF16() && b.isBF16() && c.isF32())
+      return DotKind{a,     c,  2, "llvm.x86.avx512bf16.dpbf16ps.512",
+                     false, 16, 2, 8};
+    // NEON (s8 x s8, no flip): 4 x 16 tiles, 16 of the 32 registers.
+    if (o.sdot && int8)
+      return DotKind{a,     c, 4, "llvm.aarch64.neon.sdot.v4i32.v16i8",
+                     false, 4, 4, 4};
     return std::nullopt;
   }
   int64_t bytes() const { return 4 / group; }
-  /// The instruction's operand: 64 bytes as <64 x i8> or <32 x bf16>.
-  VectorType operandType() const { return VectorType::get({16 * group}, elt); }
-  VectorType laneType() const { return VectorType::get({16}, acc); }
+  /// Columns per register tile (and per packed panel).
+  int64_t nr() const { return lanes * vecs; }
+  /// The instruction's operand: <64 x i8> or <32 x bf16> (zmm), <16 x i8>
+  /// (NEON).
+  VectorType operandType() const {
+    return VectorType::get({lanes * group}, elt);
+  }
+  VectorType laneType() const { return VectorType::get({lanes}, acc); }
+  VectorType laneI32(OpBuilder &b) const {
+    return VectorType::get({lanes}, b.getI32Type());
+  }
 };
 
 /// The raw bytes of a constant of `count` elements of `bytes` bytes each,
@@ -203,7 +224,7 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
       return;
     std::optional<DotKind> kind =
         DotKind::of(xt.getElementType(), wt.getElementType(),
-                    ot.getElementType(), int8, bf16);
+                    ot.getElementType(), DotOptions{int8, bf16, sdot});
     if (!kind)
       return;
     int64_t nImg = xt.getDimSize(0), c = xt.getDimSize(3);
@@ -222,6 +243,7 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
     OpBuilder b(conv);
     Location loc = conv.getLoc();
     int64_t cp = llvm::alignTo(c, g), c4 = cp / g;
+    int64_t kNR = kind->nr(), kMR = kind->mr;
     int64_t fp = llvm::alignTo(f, kNR), panels = fp / kNR;
     Type i32 = b.getI32Type();
 
@@ -350,9 +372,9 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
   /// `t.pixels` output pixels (y, x0...) x 32 filters of image n.
   Value convKernel(OpBuilder &b, Location loc, const ConvTile &t, Value res) {
     const DotKind &kind = t.kind;
-    int64_t g = kind.group;
+    int64_t g = kind.group, lanes = kind.lanes, vecs = kind.vecs;
     auto v16 = kind.laneType();
-    auto v16i32 = VectorType::get({16}, b.getI32Type());
+    auto v16i32 = kind.laneI32(b);
     auto vOp = kind.operandType();
     auto vG = VectorType::get({g}, kind.elt);
     auto v1 = VectorType::get({1}, b.getI32Type());
@@ -362,7 +384,7 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
     Value zero = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(v16, b.getZeroAttr(kind.acc)));
     Value padElt = arith::ConstantOp::create(b, loc, b.getZeroAttr(kind.elt));
-    SmallVector<Value> accs(t.pixels * 2, zero);
+    SmallVector<Value> accs(t.pixels * vecs, zero);
     StringAttr dot = b.getStringAttr(kind.intrinsic);
     Value yIn = arith::MulIOp::create(b, loc, t.y, cst(b, t.sh));
     auto loopI = scf::ForOp::create(
@@ -378,10 +400,11 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
                     bj, l2, cst(bj, 0), cst(bj, t.c4), cst(bj, 1), accJ,
                     [&](OpBuilder &bc, Location l3, Value cc, ValueRange acc) {
                       SmallVector<Value> bv;
-                      for (int64_t hh = 0; hh < 2; ++hh)
+                      for (int64_t hh = 0; hh < vecs; ++hh)
                         bv.push_back(vector::TransferReadOp::create(
                             bc, l3, vOp, t.wp,
-                            ValueRange{t.panel, i, j, cc, cst(bc, hh * 16 * g)},
+                            ValueRange{t.panel, i, j, cc,
+                                       cst(bc, hh * lanes * g)},
                             padElt, ArrayRef<bool>{true}));
                       Value ch = arith::MulIOp::create(bc, l3, cc, cst(bc, g));
                       SmallVector<Value> next;
@@ -402,11 +425,11 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
                         Value a = vector::BitCastOp::create(
                             bc, l3, vOp,
                             vector::BroadcastOp::create(bc, l3, v16i32, s));
-                        for (int64_t hh = 0; hh < 2; ++hh)
+                        for (int64_t hh = 0; hh < vecs; ++hh)
                           next.push_back(
                               LLVM::CallIntrinsicOp::create(
                                   bc, l3, v16, dot,
-                                  ValueRange{acc[r * 2 + hh], a, bv[hh]})
+                                  ValueRange{acc[r * vecs + hh], a, bv[hh]})
                                   .getResult(0));
                       }
                       scf::YieldOp::create(bc, l3, next);
@@ -416,9 +439,9 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
           scf::YieldOp::create(bi, l, loopJ.getResults());
         });
     Value padI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
-    Value f0 = arith::MulIOp::create(b, loc, t.panel, cst(b, kNR));
-    for (int64_t hh = 0; hh < 2; ++hh) {
-      Value col = arith::AddIOp::create(b, loc, f0, cst(b, hh * 16));
+    Value f0 = arith::MulIOp::create(b, loc, t.panel, cst(b, kind.nr()));
+    for (int64_t hh = 0; hh < vecs; ++hh) {
+      Value col = arith::AddIOp::create(b, loc, f0, cst(b, hh * lanes));
       Value cv = kind.flip
                      ? vector::TransferReadOp::create(b, loc, v16i32, t.corr,
                                                       ValueRange{col}, padI32,
@@ -427,7 +450,7 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
                      : Value();
       for (int64_t r = 0; r < t.pixels; ++r) {
         Value px = arith::AddIOp::create(b, loc, t.x0, cst(b, r));
-        Value v = loopI.getResult(r * 2 + hh);
+        Value v = loopI.getResult(r * vecs + hh);
         if (kind.flip)
           v = arith::SubIOp::create(b, loc, v, cv);
         res = vector::TransferWriteOp::create(b, loc, v, res,
@@ -449,7 +472,7 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
       return;
     std::optional<DotKind> kind =
         DotKind::of(at.getElementType(), bt.getElementType(),
-                    ct.getElementType(), int8, bf16);
+                    ct.getElementType(), DotOptions{int8, bf16, sdot});
     if (!kind)
       return;
     int64_t g = kind->group, eb = kind->bytes();
@@ -461,6 +484,7 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
 
     OpBuilder b(mm);
     Location loc = mm.getLoc();
+    int64_t kNR = kind->nr(), kMR = kind->mr;
     int64_t kp = llvm::alignTo(k, g), np = llvm::alignTo(n, kNR);
     int64_t k4 = kp / g, panels = np / kNR;
     Type i32 = b.getI32Type();
@@ -593,34 +617,34 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
     mm.erase();
   }
 
-  /// One `rows` x 32 tile of the result at (m0, n0): the whole K in
+  /// One `rows` x nr tile of the result at (m0, n0): the whole K in
   /// registers, then written minus the correction at (wm0, wn0) of `res`.
   Value kernel(OpBuilder &b, Location loc, const DotKind &kind, Value au,
                Value bp, Value corr, Value res, Value m0, Value n0, Value wm0,
                Value wn0, int64_t rows, Value cK4, Value c0, Value c1) {
-    int64_t g = kind.group;
+    int64_t g = kind.group, lanes = kind.lanes, vecs = kind.vecs;
     auto v16 = kind.laneType();
-    auto v16i32 = VectorType::get({16}, b.getI32Type());
+    auto v16i32 = kind.laneI32(b);
     auto vOp = kind.operandType();
     auto vG = VectorType::get({g}, kind.elt);
     auto v1 = VectorType::get({1}, b.getI32Type());
     auto cst = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
-    Value panel = arith::DivUIOp::create(b, loc, n0, cst(kNR));
+    Value panel = arith::DivUIOp::create(b, loc, n0, cst(kind.nr()));
     Value zero = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(v16, b.getZeroAttr(kind.acc)));
     Value padElt = arith::ConstantOp::create(b, loc, b.getZeroAttr(kind.elt));
-    SmallVector<Value> accs(rows * 2, zero);
+    SmallVector<Value> accs(rows * vecs, zero);
     StringAttr dot = b.getStringAttr(kind.intrinsic);
     auto kLoop = scf::ForOp::create(
         b, loc, c0, cK4, c1, accs,
         [&](OpBuilder &kb, Location l, Value kk, ValueRange acc) {
           SmallVector<Value> bv;
-          for (int64_t h = 0; h < 2; ++h) {
+          for (int64_t h = 0; h < vecs; ++h) {
             Value raw = vector::TransferReadOp::create(
-                kb, l, vOp, bp, ValueRange{panel, kk, cst(h * 16 * g)}, padElt,
-                ArrayRef<bool>{true});
+                kb, l, vOp, bp, ValueRange{panel, kk, cst(h * lanes * g)},
+                padElt, ArrayRef<bool>{true});
             bv.push_back(raw);
           }
           Value k0 = arith::MulIOp::create(kb, l, kk, cst(g));
@@ -633,21 +657,22 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
             Value a1 = vector::BitCastOp::create(kb, l, v1, a4);
             Value s =
                 vector::ExtractOp::create(kb, l, a1, ArrayRef<int64_t>{0});
-            // (LLVM 22's vpdpbusd takes <64 x i8>, vdpbf16ps <32 x bf16>.)
+            // (LLVM 22's vpdpbusd takes <64 x i8>, vdpbf16ps <32 x bf16>,
+            // sdot <16 x i8>.)
             Value a = vector::BitCastOp::create(
                 kb, l, vOp, vector::BroadcastOp::create(kb, l, v16i32, s));
-            for (int64_t h = 0; h < 2; ++h)
+            for (int64_t h = 0; h < vecs; ++h)
               next.push_back(
                   LLVM::CallIntrinsicOp::create(
-                      kb, l, v16, dot, ValueRange{acc[r * 2 + h], a, bv[h]})
+                      kb, l, v16, dot, ValueRange{acc[r * vecs + h], a, bv[h]})
                       .getResult(0));
           }
           scf::YieldOp::create(kb, l, next);
         });
     Value padI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
-    for (int64_t h = 0; h < 2; ++h) {
-      Value col = arith::AddIOp::create(b, loc, n0, cst(h * 16));
-      Value wCol = arith::AddIOp::create(b, loc, wn0, cst(h * 16));
+    for (int64_t h = 0; h < vecs; ++h) {
+      Value col = arith::AddIOp::create(b, loc, n0, cst(h * lanes));
+      Value wCol = arith::AddIOp::create(b, loc, wn0, cst(h * lanes));
       Value cv = kind.flip
                      ? vector::TransferReadOp::create(b, loc, v16i32, corr,
                                                       ValueRange{col}, padI32,
@@ -656,7 +681,7 @@ struct VNNIMatmulPass : mlir::dr1::impl::VNNIMatmulBase<VNNIMatmulPass> {
                      : Value();
       for (int64_t r = 0; r < rows; ++r) {
         Value row = arith::AddIOp::create(b, loc, wm0, cst(r));
-        Value v = kLoop.getResult(r * 2 + h);
+        Value v = kLoop.getResult(r * vecs + h);
         if (kind.flip)
           v = arith::SubIOp::create(b, loc, v, cv);
         res = vector::TransferWriteOp::create(

@@ -109,11 +109,12 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createSerializeForall());
   // Before the epilogue fusion tiles them: int8 and bf16 products get
   // their own kernels.
-  if (target.hasVNNI || target.bf16Dot) {
+  if (target.hasVNNI || target.bf16Dot || target.hasDotProd) {
     mlir::dr1::VNNIMatmulOptions vnni;
     vnni.parallel = target.threads > 1;
     vnni.int8 = target.hasVNNI;
     vnni.bf16 = target.bf16Dot;
+    vnni.sdot = target.hasDotProd;
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createVNNIMatmul(vnni));
   }
   if (!llvm::is_contained(disabled, "dr1-fuse-epilogue")) {
