@@ -256,7 +256,7 @@ def main():
     print(out)
     if args.write_docs:
         write_docs_section("quantization", "python3 bench/quant/run.py --write-docs", out,
-                           "int8 quantization")
+                           "Quantization: int8, bf16, f16")
 
 
 if __name__ == "__main__":
