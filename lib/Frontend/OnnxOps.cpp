@@ -434,8 +434,9 @@ SmallVector<int64_t>(::dr1::onnx_import::shapeOf)(Importer &I, const Node &n,
   return SmallVector<int64_t>(typeOf(v->value).getShape());
 }
 
-FailureOr<Value> (::dr1::onnx_import::buildConv)(Importer &I, const Node &n, Value x,
-                                                Value w, Value bias) {
+FailureOr<Value>(::dr1::onnx_import::buildConv)(Importer &I, const Node &n,
+                                                Value x, Value w, Value bias,
+                                                int64_t padValue) {
   auto xt = typeOf(x), wt = typeOf(w);
   if (xt.getRank() != 4 || wt.getRank() != 4)
     return I.error(n, "only 2-D convolutions (rank-4 input and weight) are supported");
@@ -445,11 +446,14 @@ FailureOr<Value> (::dr1::onnx_import::buildConv)(Importer &I, const Node &n, Val
   auto pads = windowPads(I, n, xt.getShape().drop_front(2), wt.getShape().drop_front(2), s, d);
   if (failed(pads))
     return failure();
-  return I.op(n, "conv2d", {x, w, bias},
-              {I.named("strides", I.b.getDenseI64ArrayAttr(s)),
-               I.named("padding", I.b.getDenseI64ArrayAttr(*pads)),
-               I.named("dilations", I.b.getDenseI64ArrayAttr(d)),
-               I.named("groups", I.b.getI64IntegerAttr(I.getInt(n, "group", 1)))});
+  SmallVector<NamedAttribute> attrs{
+      I.named("strides", I.b.getDenseI64ArrayAttr(s)),
+      I.named("padding", I.b.getDenseI64ArrayAttr(*pads)),
+      I.named("dilations", I.b.getDenseI64ArrayAttr(d)),
+      I.named("groups", I.b.getI64IntegerAttr(I.getInt(n, "group", 1)))};
+  if (padValue != 0)
+    attrs.push_back(I.named("pad_value", I.b.getI64IntegerAttr(padValue)));
+  return I.op(n, "conv2d", {x, w, bias}, attrs);
 }
 
 namespace {

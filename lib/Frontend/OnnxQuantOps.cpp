@@ -2,7 +2,9 @@
 //
 // QuantizeLinear / DequantizeLinear become dr1.quantize / dr1.dequantize;
 // QLinearConv and QLinearMatMul decompose into dequantize -> float op ->
-// quantize, which dr1-quantize turns back into an integer product. dr1's
+// quantize, which dr1-quantize turns back into an integer product.
+// MatMulInteger and ConvInteger are integer products themselves, exact:
+// sum (x - zx)(w - zw) = sum x w - zx sum w (with zw 0). dr1's
 // integers are signed: uint8 values q with zero point z are carried as int8
 // q - 128 with zero point z - 128 (the same reals). Dequantized constants
 // (pre-quantized weights, int32 biases) are folded to f32 at import.
@@ -270,9 +272,158 @@ LogicalResult qlinearMatMul(Importer &I, const Node &n) {
   return success();
 }
 
+/// An operand of MatMulInteger / ConvInteger in dr1's signed form (uint8 q
+/// as int8 q - 128) and its zero points shifted alike.
+struct IntOperand {
+  Value value;
+  std::vector<int64_t> zeroPoint;
+};
+
+FailureOr<IntOperand> intOperand(Importer &I, const Node &n, int xIdx,
+                                 int zIdx) {
+  Val *x = I.input(n, xIdx);
+  if (!x)
+    return I.error(n, "input " + Twine(xIdx) + " is missing");
+  bool isUnsigned;
+  IntOperand r;
+  if (I.has(n, zIdx)) {
+    FailureOr<HostTensor> z = I.constant(n, zIdx, "the zero point");
+    if (failed(z))
+      return failure();
+    isUnsigned = z->elt.isUnsignedInteger(8);
+    if (!isUnsigned && !z->elt.isSignlessInteger(8))
+      return I.error(n, "only int8 and uint8 operands are supported");
+    r.zeroPoint = z->ints();
+  } else if (x->host) {
+    isUnsigned = x->host->elt.isUnsignedInteger(8);
+    r.zeroPoint = {0};
+  } else {
+    // A computed int8 tensor may stand for uint8 (shifted): only its zero
+    // point's type tells.
+    return I.error(n, "a computed operand needs its zero point input (to "
+                      "tell uint8 from int8)");
+  }
+  if (isUnsigned)
+    for (int64_t &z : r.zeroPoint)
+      z -= 128;
+  if (x->host) {
+    if (x->host->elt.isUnsignedInteger(8) != isUnsigned ||
+        (!isUnsigned && !x->host->elt.isSignlessInteger(8)))
+      return I.error(n, "operand and zero point types differ");
+    std::vector<double> v = x->host->values();
+    if (isUnsigned)
+      for (double &e : v)
+        e -= 128;
+    Val shifted{Value(),
+                HostTensor::fromValues(I.b.getI8Type(), x->host->shape, v)};
+    r.value = I.materialize(n, shifted);
+  } else {
+    if (!typeOf(x->value).getElementType().isInteger(8))
+      return I.error(n, "only int8 and uint8 operands are supported");
+    r.value = x->value;
+  }
+  return r;
+}
+
+/// `acc` (i32) minus `zp * sums` where `zp` is nonzero.
+FailureOr<Value> subtractZeroPointShare(Importer &I, const Node &n, Value acc,
+                                        Value sums, int64_t zp) {
+  if (zp == 0)
+    return acc;
+  FailureOr<Value> z =
+      I.splat(n, {}, I.b.getI32Type(), static_cast<double>(zp));
+  if (failed(z))
+    return failure();
+  FailureOr<Value> share = I.op(n, "mul", {sums, *z});
+  if (failed(share))
+    return failure();
+  return I.op(n, "sub", {acc, *share});
+}
+
+/// sum over `axes` of `v` (i8) in i32, dimensions kept.
+FailureOr<Value> sumsOf(Importer &I, const Node &n, Value v,
+                        ArrayRef<int64_t> axes) {
+  FailureOr<Value> wide =
+      I.op(n, "cast", {v}, {},
+           RankedTensorType::get(typeOf(v).getShape(), I.b.getI32Type()));
+  if (failed(wide))
+    return failure();
+  return I.op(n, "reduce_sum", {*wide},
+              {I.named("axes", I.b.getDenseI64ArrayAttr(axes)),
+               I.named("keepdims", I.b.getBoolAttr(true))});
+}
+
+LogicalResult matMulInteger(Importer &I, const Node &n) {
+  if (failed(I.checkAttributes(n, {})))
+    return failure();
+  FailureOr<IntOperand> a = intOperand(I, n, 0, 2);
+  if (failed(a))
+    return failure();
+  FailureOr<IntOperand> b = intOperand(I, n, 1, 3);
+  if (failed(b))
+    return failure();
+  if (a->zeroPoint.size() != 1)
+    return I.error(n, "per-row zero points of A are not supported");
+  if (llvm::any_of(b->zeroPoint, [](int64_t z) { return z != 0; }))
+    return I.error(n, "B's zero point must be 0 (int8) or 128 (uint8)");
+  if (typeOf(a->value).getRank() < 2 || typeOf(b->value).getRank() < 2)
+    return I.error(n, "1-D MatMulInteger operands are not supported");
+  FailureOr<Value> acc = I.op(n, "matmul", {a->value, b->value});
+  if (failed(acc))
+    return failure();
+  // (a - za) b = a b - za * (column sums of b).
+  FailureOr<Value> sums = sumsOf(I, n, b->value, {-2});
+  if (failed(sums))
+    return failure();
+  FailureOr<Value> y =
+      subtractZeroPointShare(I, n, *acc, *sums, a->zeroPoint[0]);
+  if (failed(y))
+    return failure();
+  I.setOutput(n, 0, *y);
+  return success();
+}
+
+LogicalResult convInteger(Importer &I, const Node &n) {
+  if (failed(I.checkAttributes(n, {"auto_pad", "dilations", "group",
+                                   "kernel_shape", "pads", "strides"})))
+    return failure();
+  FailureOr<IntOperand> x = intOperand(I, n, 0, 2);
+  if (failed(x))
+    return failure();
+  FailureOr<IntOperand> w = intOperand(I, n, 1, 3);
+  if (failed(w))
+    return failure();
+  if (x->zeroPoint.size() != 1)
+    return I.error(n, "the input's zero point must be per tensor");
+  if (llvm::any_of(w->zeroPoint, [](int64_t z) { return z != 0; }))
+    return I.error(n, "the weights' zero point must be 0 (int8) or 128 "
+                      "(uint8)");
+  // Padding holds the input's zero point: it then stands for a real 0,
+  // and (x - zx) w = x w - zx * (sum of each filter's weights).
+  FailureOr<Value> acc =
+      buildConv(I, n, x->value, w->value, Value(), x->zeroPoint[0]);
+  if (failed(acc))
+    return failure();
+  FailureOr<Value> sums = sumsOf(I, n, w->value, {1, 2, 3});
+  if (failed(sums))
+    return failure();
+  int64_t f = typeOf(w->value).getDimSize(0);
+  FailureOr<Value> perFilter = I.reshape(n, *sums, {1, f, 1, 1});
+  if (failed(perFilter))
+    return failure();
+  FailureOr<Value> y =
+      subtractZeroPointShare(I, n, *acc, *perFilter, x->zeroPoint[0]);
+  if (failed(y))
+    return failure();
+  I.setOutput(n, 0, *y);
+  return success();
+}
+
 } // namespace
 
 void dr1::onnx_import::addQuantizationHandlers(llvm::StringMap<Handler> &t) {
+  t["MatMulInteger"] = matMulInteger;
+  t["ConvInteger"] = convInteger;
   t["QuantizeLinear"] = quantizeLinear;
   t["DequantizeLinear"] = dequantizeLinear;
   t["QLinearConv"] = qlinearConv;

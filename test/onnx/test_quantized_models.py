@@ -154,3 +154,63 @@ def test_unsupported_quantization_is_reported(tmp_path):
     onnx.save(model, path)
     with pytest.raises(dr1.CompileError, match="blockq.*block-wise scales are not supported"):
         dr1.from_onnx(path)
+
+
+def _integer_graph(path, w_dtype):
+    """x (float) -> QuantizeLinear (uint8, zero point 118) -> ConvInteger
+    (padded, strided; weights int8 or uint8 with their zero point) -> Cast
+    -> output; and the quantized x flattened -> MatMulInteger with constant
+    weights -> Cast -> output. Integer results: exact."""
+    w_np = np.int8 if w_dtype == TensorProto.INT8 else np.uint8
+    lo, hi = (-128, 128) if w_np == np.int8 else (0, 256)
+    wzp = 0 if w_np == np.int8 else 128
+    wc = rng.integers(lo, hi, (6, 4, 3, 3)).astype(w_np)
+    wm = rng.integers(lo, hi, (64, 5)).astype(w_np)
+    inits = [numpy_helper.from_array(np.array(0.05, np.float32), "s"),
+             numpy_helper.from_array(np.array(118, np.uint8), "zx"),
+             numpy_helper.from_array(wc, "wc"), numpy_helper.from_array(wm, "wm"),
+             numpy_helper.from_array(np.array(wzp, w_np), "zw")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "zx"], ["q"], name="quant"),
+             helper.make_node("ConvInteger", ["q", "wc", "zx", "zw"], ["ci"], name="convint",
+                              pads=[1, 0, 2, 1], strides=[2, 1]),
+             helper.make_node("Cast", ["ci"], ["yc"], name="castc", to=TensorProto.FLOAT),
+             helper.make_node("Flatten", ["q"], ["qf"], name="flat"),
+             helper.make_node("MatMulInteger", ["qf", "wm", "zx", "zw"], ["mi"], name="matint"),
+             helper.make_node("Cast", ["mi"], ["ym"], name="castm", to=TensorProto.FLOAT)]
+    g = helper.make_graph(nodes, "integer",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 4, 4])],
+                          [helper.make_tensor_value_info("yc", TensorProto.FLOAT, [1, 6, 3, 3]),
+                           helper.make_tensor_value_info("ym", TensorProto.FLOAT, [1, 5])], inits)
+    return _save(g, path, 13)
+
+
+@pytest.mark.parametrize("w_dtype", [TensorProto.INT8, TensorProto.UINT8])
+def test_conv_and_matmul_integer(tmp_path, w_dtype):
+    """ConvInteger and MatMulInteger as dr1's int8 products (uint8 inputs
+    shifted to int8, the input zero point's share subtracted): exactly ONNX
+    Runtime's integers."""
+    path = _integer_graph(str(tmp_path / "integer.onnx"), w_dtype)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    model = dr1.from_onnx(path)
+    mlir = dr1.compiled._dr1.compile_onnx(path, emit="mlir")[0].decode()
+    assert "pad_value = -10" in mlir  # uint8 118 as int8
+    assert "-> tensor<1x6x3x3xi32>" in mlir and "-> tensor<1x5xi32>" in mlir
+    for _ in range(4):
+        x = rng.uniform(-6, 6, (1, 4, 4, 4)).astype(np.float32)
+        want_c, want_m = sess.run(None, {"x": x})
+        got_c, got_m = model(x)
+        np.testing.assert_array_equal(got_c, want_c)
+        np.testing.assert_array_equal(got_m, want_m)
+
+
+def test_integer_products_need_known_zero_points(tmp_path):
+    g = helper.make_graph(
+        [helper.make_node("QuantizeLinear", ["x", "s"], ["q"], name="quant"),
+         helper.make_node("MatMulInteger", ["q", "w"], ["y"], name="matint")],
+        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [2, 3])],
+        [numpy_helper.from_array(np.array(0.1, np.float32), "s"),
+         numpy_helper.from_array(np.ones((4, 3), np.int8), "w")])
+    path = _save(g, str(tmp_path / "nozp.onnx"), 13)
+    with pytest.raises(dr1.CompileError, match="matint.*needs its zero point input"):
+        dr1.from_onnx(path)
