@@ -353,6 +353,9 @@ def Dr1_ReciprocalOp : Dr1_UnaryOp<"reciprocal", Dr1_FloatTensor> {
 def Dr1_ErfOp : Dr1_UnaryOp<"erf", Dr1_FloatTensor> {
   let summary = "Gauss error function";
 }
+def Dr1_RoundOp : Dr1_UnaryOp<"round", Dr1_FloatTensor> {
+  let summary = "Round to the nearest integer, ties to even";
+}
 def Dr1_NegOp : Dr1_UnaryOp<"neg", Dr1_NumericTensor> {
   let summary = "-x";
   let hasFolder = 1;

@@ -5,6 +5,7 @@
 #include "dr1/Compiler/OnnxImport.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -85,7 +86,16 @@ public:
   }
   mlir::Type elementType(int32_t onnxType);
 
+  /// Computed int8 values that stand for uint8 (q - 128): what QuantizeLinear
+  /// and DynamicQuantizeLinear produce for uint8 outputs. Integer operators
+  /// read their zero points' signedness from here.
+  void markUnsigned(const std::string &name) { unsignedValues.insert(name); }
+  bool isUnsigned(const std::string &name) const {
+    return unsignedValues.contains(name);
+  }
+
 private:
+  llvm::StringSet<> unsignedValues;
   std::string path, dir;
   OnnxImportOptions options;
   onnx::ModelProto model;

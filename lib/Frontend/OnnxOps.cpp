@@ -1406,11 +1406,18 @@ const llvm::StringMap<Handler> &::dr1::onnx_import::handlers() {
     t["Less"] = compare("less", [](double a, double b) { return a < b; });
     t["Greater"] = compare("greater", [](double a, double b) { return a > b; });
     t["Where"] = whereOp;
-    for (auto [onnxName, name] : {std::pair<const char *, const char *>{"Sqrt", "sqrt"},
-                                  {"Reciprocal", "reciprocal"}, {"Abs", "abs"},
-                                  {"Exp", "exp"}, {"Log", "log"}, {"Erf", "erf"},
-                                  {"Relu", "relu"}, {"Sigmoid", "sigmoid"},
-                                  {"Tanh", "tanh"}, {"HardSwish", "hardswish"}})
+    for (auto [onnxName, name] :
+         {std::pair<const char *, const char *>{"Sqrt", "sqrt"},
+          {"Reciprocal", "reciprocal"},
+          {"Abs", "abs"},
+          {"Exp", "exp"},
+          {"Log", "log"},
+          {"Erf", "erf"},
+          {"Round", "round"},
+          {"Relu", "relu"},
+          {"Sigmoid", "sigmoid"},
+          {"Tanh", "tanh"},
+          {"HardSwish", "hardswish"}})
       t[onnxName] = unary(name);
     t["Neg"] = negOp;
     t["LeakyRelu"] = leakyRelu;

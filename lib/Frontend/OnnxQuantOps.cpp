@@ -4,7 +4,10 @@
 // QLinearConv and QLinearMatMul decompose into dequantize -> float op ->
 // quantize, which dr1-quantize turns back into an integer product.
 // MatMulInteger and ConvInteger are integer products themselves, exact:
-// sum (x - zx)(w - zw) = sum x w - zx sum w (with zw 0). dr1's
+// sum (x - zx)(w - zw) = sum x w - zx sum w (with zw 0).
+// DynamicQuantizeLinear computes its scale and zero point from the data,
+// in dr1 ops, for the MatMulInteger after it (ONNX Runtime's
+// quantize_dynamic). dr1's
 // integers are signed: uint8 values q with zero point z are carried as int8
 // q - 128 with zero point z - 128 (the same reals). Dequantized constants
 // (pre-quantized weights, int32 biases) are folded to f32 at import.
@@ -198,6 +201,62 @@ LogicalResult quantizeLinear(Importer &I, const Node &n) {
   if (failed(q))
     return failure();
   I.setOutput(n, 0, *q);
+  Val *z = I.has(n, 2) ? I.input(n, 2) : nullptr;
+  if (!z || (z->host && z->host->elt.isUnsignedInteger(8)))
+    I.markUnsigned(n.output(0));
+  return success();
+}
+
+/// y = saturate(round(x / s) + z) with s and z from x's own range: the
+/// range widened to include 0, over uint8 (carried as int8 y - 128).
+LogicalResult dynamicQuantizeLinear(Importer &I, const Node &n) {
+  if (failed(I.checkAttributes(n, {})))
+    return failure();
+  FailureOr<Value> x = I.value(n, 0);
+  if (failed(x))
+    return failure();
+  if (!typeOf(*x).getElementType().isF32())
+    return I.error(n, "DynamicQuantizeLinear takes float32 input");
+  Type f32 = I.b.getF32Type(), i8 = I.b.getI8Type();
+  bool ok = true;
+  auto op = [&](StringRef name, ArrayRef<Value> operands,
+                Type resultType = {}) -> Value {
+    if (!ok)
+      return Value();
+    FailureOr<Value> v = I.op(n, name, operands, {}, resultType);
+    ok = succeeded(v);
+    return ok ? *v : Value();
+  };
+  auto cst = [&](double v) -> Value {
+    if (!ok)
+      return Value();
+    FailureOr<Value> c = I.splat(n, {}, f32, v);
+    ok = succeeded(c);
+    return ok ? *c : Value();
+  };
+  auto clamp = [&](Value v, double lo, double hi) {
+    return op("max", {op("min", {v, cst(hi)}), cst(lo)});
+  };
+  Value hi = op("max", {op("reduce_max", {*x}), cst(0)});
+  Value lo =
+      op("min", {op("neg", {op("reduce_max", {op("neg", {*x})})}), cst(0)});
+  Value scale = op("div", {op("sub", {hi, lo}), cst(255)});
+  Value zp = clamp(op("round", {op("neg", {op("div", {lo, scale})})}), 0, 255);
+  Value q =
+      clamp(op("add", {op("round", {op("div", {*x, scale})}), zp}), 0, 255);
+  // uint8 as int8: q - 128 (integral, so the cast is exact).
+  Value qs = op("cast", {op("sub", {q, cst(128)})},
+                RankedTensorType::get(typeOf(*x).getShape(), i8));
+  Value zs =
+      op("cast", {op("sub", {zp, cst(128)})}, RankedTensorType::get({}, i8));
+  if (!ok)
+    return failure();
+  I.setOutput(n, 0, qs);
+  I.setOutput(n, 1, scale);
+  I.setOutput(n, 2, zs);
+  I.markUnsigned(n.output(0));
+  if (n.output_size() > 2)
+    I.markUnsigned(n.output(2));
   return success();
 }
 
@@ -276,7 +335,8 @@ LogicalResult qlinearMatMul(Importer &I, const Node &n) {
 /// as int8 q - 128) and its zero points shifted alike.
 struct IntOperand {
   Value value;
-  std::vector<int64_t> zeroPoint;
+  std::vector<int64_t> zeroPoint; // constant ones
+  Value zeroPointValue;           // or one computed (i8 scalar, shifted)
 };
 
 FailureOr<IntOperand> intOperand(Importer &I, const Node &n, int xIdx,
@@ -286,7 +346,16 @@ FailureOr<IntOperand> intOperand(Importer &I, const Node &n, int xIdx,
     return I.error(n, "input " + Twine(xIdx) + " is missing");
   bool isUnsigned;
   IntOperand r;
-  if (I.has(n, zIdx)) {
+  Val *zv = I.has(n, zIdx) ? I.input(n, zIdx) : nullptr;
+  if (zv && !zv->host) {
+    // Computed by DynamicQuantizeLinear: already in the signed form.
+    auto zt = typeOf(zv->value);
+    if (!zt.getElementType().isInteger(8) || zt.getNumElements() != 1)
+      return I.error(n, "a computed zero point must be one int8 / uint8 "
+                        "value");
+    isUnsigned = I.isUnsigned(n.input(zIdx));
+    r.zeroPointValue = zv->value;
+  } else if (zv) {
     FailureOr<HostTensor> z = I.constant(n, zIdx, "the zero point");
     if (failed(z))
       return failure();
@@ -294,14 +363,11 @@ FailureOr<IntOperand> intOperand(Importer &I, const Node &n, int xIdx,
     if (!isUnsigned && !z->elt.isSignlessInteger(8))
       return I.error(n, "only int8 and uint8 operands are supported");
     r.zeroPoint = z->ints();
-  } else if (x->host) {
-    isUnsigned = x->host->elt.isUnsignedInteger(8);
-    r.zeroPoint = {0};
   } else {
-    // A computed int8 tensor may stand for uint8 (shifted): only its zero
-    // point's type tells.
-    return I.error(n, "a computed operand needs its zero point input (to "
-                      "tell uint8 from int8)");
+    // Computed uint8 values were marked by their producer.
+    isUnsigned = x->host ? x->host->elt.isUnsignedInteger(8)
+                         : I.isUnsigned(n.input(xIdx));
+    r.zeroPoint = {0};
   }
   if (isUnsigned)
     for (int64_t &z : r.zeroPoint)
@@ -325,15 +391,27 @@ FailureOr<IntOperand> intOperand(Importer &I, const Node &n, int xIdx,
   return r;
 }
 
-/// `acc` (i32) minus `zp * sums` where `zp` is nonzero.
+/// The operand's (per-tensor) zero point as an i32 scalar tensor; null
+/// where it is the constant 0.
+FailureOr<Value> zeroPointI32(Importer &I, const Node &n, const IntOperand &x) {
+  Type i32 = I.b.getI32Type();
+  if (x.zeroPointValue)
+    return I.op(
+        n, "cast", {x.zeroPointValue}, {},
+        RankedTensorType::get(typeOf(x.zeroPointValue).getShape(), i32));
+  if (x.zeroPoint[0] == 0)
+    return Value();
+  return I.splat(n, {}, i32, static_cast<double>(x.zeroPoint[0]));
+}
+
+/// `acc` (i32) minus `zp * sums`, `zp` the operand's zero point.
 FailureOr<Value> subtractZeroPointShare(Importer &I, const Node &n, Value acc,
-                                        Value sums, int64_t zp) {
-  if (zp == 0)
-    return acc;
-  FailureOr<Value> z =
-      I.splat(n, {}, I.b.getI32Type(), static_cast<double>(zp));
+                                        Value sums, const IntOperand &x) {
+  FailureOr<Value> z = zeroPointI32(I, n, x);
   if (failed(z))
     return failure();
+  if (!*z)
+    return acc;
   FailureOr<Value> share = I.op(n, "mul", {sums, *z});
   if (failed(share))
     return failure();
@@ -362,23 +440,51 @@ LogicalResult matMulInteger(Importer &I, const Node &n) {
   FailureOr<IntOperand> b = intOperand(I, n, 1, 3);
   if (failed(b))
     return failure();
-  if (a->zeroPoint.size() != 1)
+  if (!a->zeroPointValue && a->zeroPoint.size() != 1)
     return I.error(n, "per-row zero points of A are not supported");
-  if (llvm::any_of(b->zeroPoint, [](int64_t z) { return z != 0; }))
-    return I.error(n, "B's zero point must be 0 (int8) or 128 (uint8)");
-  if (typeOf(a->value).getRank() < 2 || typeOf(b->value).getRank() < 2)
+  if (b->zeroPointValue)
+    return I.error(n, "B's zero point must be a constant");
+  auto at = typeOf(a->value), bt = typeOf(b->value);
+  if (at.getRank() < 2 || bt.getRank() < 2)
     return I.error(n, "1-D MatMulInteger operands are not supported");
+  int64_t k = at.getShape().back(), cols = bt.getShape().back();
+  if (b->zeroPoint.size() != 1 &&
+      static_cast<int64_t>(b->zeroPoint.size()) != cols)
+    return I.error(n, "B's zero point must be per tensor or per column");
   FailureOr<Value> acc = I.op(n, "matmul", {a->value, b->value});
   if (failed(acc))
     return failure();
-  // (a - za) b = a b - za * (column sums of b).
+  // (a - za)(b - zb) = a b - za * colsum(b) - zb * rowsum(a) + K za zb.
   FailureOr<Value> sums = sumsOf(I, n, b->value, {-2});
   if (failed(sums))
     return failure();
-  FailureOr<Value> y =
-      subtractZeroPointShare(I, n, *acc, *sums, a->zeroPoint[0]);
+  FailureOr<Value> y = subtractZeroPointShare(I, n, *acc, *sums, *a);
   if (failed(y))
     return failure();
+  if (llvm::any_of(b->zeroPoint, [](int64_t z) { return z != 0; })) {
+    Type i32 = I.b.getI32Type();
+    SmallVector<int64_t> zbShape;
+    std::vector<double> zbv(b->zeroPoint.begin(), b->zeroPoint.end()),
+        kzbv(zbv);
+    if (b->zeroPoint.size() != 1)
+      zbShape.push_back(cols);
+    for (double &v : kzbv)
+      v *= static_cast<double>(k);
+    Val zbHost{Value(), HostTensor::fromValues(i32, zbShape, zbv)};
+    Val kzbHost{Value(), HostTensor::fromValues(i32, zbShape, kzbv)};
+    FailureOr<Value> rows = sumsOf(I, n, a->value, {-1});
+    FailureOr<Value> za = zeroPointI32(I, n, *a);
+    if (failed(rows) || failed(za))
+      return failure();
+    FailureOr<Value> share = I.op(n, "mul", {*rows, I.materialize(n, zbHost)});
+    if (failed(share) || failed(y = I.op(n, "sub", {*y, *share})))
+      return failure();
+    if (*za) {
+      FailureOr<Value> both = I.op(n, "mul", {I.materialize(n, kzbHost), *za});
+      if (failed(both) || failed(y = I.op(n, "add", {*y, *both})))
+        return failure();
+    }
+  }
   I.setOutput(n, 0, *y);
   return success();
 }
@@ -393,9 +499,11 @@ LogicalResult convInteger(Importer &I, const Node &n) {
   FailureOr<IntOperand> w = intOperand(I, n, 1, 3);
   if (failed(w))
     return failure();
-  if (x->zeroPoint.size() != 1)
-    return I.error(n, "the input's zero point must be per tensor");
-  if (llvm::any_of(w->zeroPoint, [](int64_t z) { return z != 0; }))
+  if (x->zeroPointValue || x->zeroPoint.size() != 1)
+    return I.error(n, "the input's zero point must be one constant (it is "
+                      "the padding value)");
+  if (w->zeroPointValue ||
+      llvm::any_of(w->zeroPoint, [](int64_t z) { return z != 0; }))
     return I.error(n, "the weights' zero point must be 0 (int8) or 128 "
                       "(uint8)");
   // Padding holds the input's zero point: it then stands for a real 0,
@@ -411,8 +519,7 @@ LogicalResult convInteger(Importer &I, const Node &n) {
   FailureOr<Value> perFilter = I.reshape(n, *sums, {1, f, 1, 1});
   if (failed(perFilter))
     return failure();
-  FailureOr<Value> y =
-      subtractZeroPointShare(I, n, *acc, *perFilter, x->zeroPoint[0]);
+  FailureOr<Value> y = subtractZeroPointShare(I, n, *acc, *perFilter, *x);
   if (failed(y))
     return failure();
   I.setOutput(n, 0, *y);
@@ -423,6 +530,7 @@ LogicalResult convInteger(Importer &I, const Node &n) {
 
 void dr1::onnx_import::addQuantizationHandlers(llvm::StringMap<Handler> &t) {
   t["MatMulInteger"] = matMulInteger;
+  t["DynamicQuantizeLinear"] = dynamicQuantizeLinear;
   t["ConvInteger"] = convInteger;
   t["QuantizeLinear"] = quantizeLinear;
   t["DequantizeLinear"] = dequantizeLinear;

@@ -89,6 +89,8 @@ func.func @elementwise(%x: tensor<4x8xf32>, %y: tensor<8xf32>, %i: tensor<4x8xi3
   %15 = dr1.reciprocal %x : tensor<4x8xf32>
   // CHECK: dr1.erf
   %16 = dr1.erf %x : tensor<4x8xf32>
+  // CHECK: dr1.round
+  %round = dr1.round %x : tensor<4x8xf32>
   // CHECK: dr1.neg
   %17 = dr1.neg %x : tensor<4x8xf32>
   // CHECK: dr1.abs

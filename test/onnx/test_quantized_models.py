@@ -203,14 +203,67 @@ def test_conv_and_matmul_integer(tmp_path, w_dtype):
         np.testing.assert_array_equal(got_m, want_m)
 
 
-def test_integer_products_need_known_zero_points(tmp_path):
+def test_matmul_integer_without_zero_points(tmp_path):
+    """QuantizeLinear without a zero point gives uint8 (zero point 0), which
+    MatMulInteger then reads as such."""
+    w = rng.integers(-128, 128, (4, 3)).astype(np.int8)
     g = helper.make_graph(
         [helper.make_node("QuantizeLinear", ["x", "s"], ["q"], name="quant"),
          helper.make_node("MatMulInteger", ["q", "w"], ["y"], name="matint")],
         "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
         [helper.make_tensor_value_info("y", TensorProto.INT32, [2, 3])],
-        [numpy_helper.from_array(np.array(0.1, np.float32), "s"),
-         numpy_helper.from_array(np.ones((4, 3), np.int8), "w")])
+        [numpy_helper.from_array(np.array(0.05, np.float32), "s"),
+         numpy_helper.from_array(w, "w")])
     path = _save(g, str(tmp_path / "nozp.onnx"), 13)
-    with pytest.raises(dr1.CompileError, match="matint.*needs its zero point input"):
-        dr1.from_onnx(path)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    model = dr1.from_onnx(path)
+    x = rng.uniform(-2, 6, (2, 4)).astype(np.float32)
+    np.testing.assert_array_equal(model(x)[0], sess.run(None, {"x": x})[0])
+
+
+def _mlp(path):
+    w1 = (rng.standard_normal((64, 48)) * 0.2).astype(np.float32)
+    b1 = (rng.standard_normal(48) * 0.1).astype(np.float32)
+    w2 = (rng.standard_normal((48, 10)) * 0.2).astype(np.float32)
+    b2 = (rng.standard_normal(10) * 0.1).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["m1"], name="fc1"),
+             helper.make_node("Add", ["m1", "b1"], ["a1"], name="add1"),
+             helper.make_node("Relu", ["a1"], ["r1"], name="relu1"),
+             helper.make_node("MatMul", ["r1", "w2"], ["m2"], name="fc2"),
+             helper.make_node("Add", ["m2", "b2"], ["y"], name="add2")]
+    inits = [numpy_helper.from_array(a, n) for a, n in
+             [(w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2")]]
+    g = helper.make_graph(nodes, "mlp",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, 64])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [8, 10])], inits)
+    return _save(g, path, 13)
+
+
+@pytest.mark.parametrize("weight_type", ["QInt8", "QUInt8"])
+def test_dynamic_quantization_from_quantize_dynamic(tmp_path, weight_type):
+    """ONNX Runtime's quantize_dynamic: DynamicQuantizeLinear (scale and
+    zero point from each activation's own range, at run time) ->
+    MatMulInteger -> Cast -> Mul by the scales -> Add. dr1's int8 products
+    match ONNX Runtime's: the integer sums are exact, so only a value that
+    rounds to the other side of a step in DynamicQuantizeLinear (x / scale
+    computed in another order) can differ, by that step times its weights."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    f32 = _mlp(str(tmp_path / "mlp.onnx"))
+    q = str(tmp_path / "mlp.dyn.onnx")
+    quantize_dynamic(f32, q, weight_type=getattr(QuantType, weight_type))
+    ops = {node.op_type for node in onnx.load(q).graph.node}
+    assert {"DynamicQuantizeLinear", "MatMulInteger"} <= ops
+    sess = ort.InferenceSession(q, providers=["CPUExecutionProvider"])
+    model = dr1.from_onnx(q)
+    mlir = dr1.compiled._dr1.compile_onnx(q, emit="mlir")[0].decode()
+    assert "(tensor<8x64xi8>, tensor<64x48xi8>) -> tensor<8x48xi32>" in mlir
+    close = total = 0
+    for _ in range(8):
+        x = rng.standard_normal((8, 64)).astype(np.float32)
+        want = sess.run(None, {"x": x})[0]
+        got = model(x)[0]
+        scale = float(np.abs(want).max())
+        assert np.abs(got - want).max() <= 0.02 * scale, (got, want)
+        close += int((np.abs(got - want) <= 1e-5 * scale).sum())
+        total += want.size
+    assert close >= 0.9 * total

@@ -72,6 +72,8 @@ Value unaryBody(Operation *op, OpBuilder &b, Location loc, Value x) {
       .Case([&](RsqrtOp) { return (Value)math::RsqrtOp::create(b, loc, x); })
       .Case([&](ReciprocalOp) { return divS(b, loc, cst(b, loc, x, 1), x); })
       .Case([&](ErfOp) { return (Value)math::ErfOp::create(b, loc, x); })
+      .Case(
+          [&](RoundOp) { return (Value)math::RoundEvenOp::create(b, loc, x); })
       .Case([&](NegOp) {
         if (isa<FloatType>(x.getType()))
           return (Value)arith::NegFOp::create(b, loc, x);
@@ -198,8 +200,8 @@ void mlir::dr1::populateElementwisePatterns(RewritePatternSet &patterns) {
                UnaryToGeneric<HardSwishOp>, UnaryToGeneric<ExpOp>,
                UnaryToGeneric<LogOp>, UnaryToGeneric<SqrtOp>,
                UnaryToGeneric<RsqrtOp>, UnaryToGeneric<ReciprocalOp>,
-               UnaryToGeneric<ErfOp>, UnaryToGeneric<NegOp>,
-               UnaryToGeneric<AbsOp>>(ctx);
+               UnaryToGeneric<ErfOp>, UnaryToGeneric<RoundOp>,
+               UnaryToGeneric<NegOp>, UnaryToGeneric<AbsOp>>(ctx);
   patterns.add<BinaryToGeneric<AddOp>, BinaryToGeneric<SubOp>,
                BinaryToGeneric<MulOp>, BinaryToGeneric<DivOp>,
                BinaryToGeneric<PowOp>, BinaryToGeneric<MaxOp>,

@@ -57,14 +57,16 @@ func.func @activations(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tens
 // CHECK: math.absf
 // CHECK: arith.negf
 // CHECK: math.powf
-func.func @math_ops(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+// CHECK: math.roundeven
+func.func @math_ops(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
   %0 = dr1.sqrt %x : tensor<8xf32>
   %1 = dr1.rsqrt %x : tensor<8xf32>
   %2 = dr1.log %x : tensor<8xf32>
   %3 = dr1.abs %x : tensor<8xf32>
   %4 = dr1.neg %x : tensor<8xf32>
   %5 = dr1.pow %x, %x : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
-  return %0, %1, %2, %3, %4, %5 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+  %6 = dr1.round %x : tensor<8xf32>
+  return %0, %1, %2, %3, %4, %5, %6 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
 }
 
 // -----
