@@ -27,6 +27,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -168,9 +169,44 @@ FailureOr<Operation *> tile(RewriterBase &rewriter, Operation *op,
 }
 
 /// `v` with its floats extended to `elt` (an elementwise linalg.generic,
-/// vectorized in contiguous runs by dr1-vectorize-elementwise).
+/// vectorized in contiguous runs by dr1-vectorize-elementwise). Where `v`
+/// is the only result of an elementwise generic used nowhere else (the
+/// rounding of an activation to bf16, fused with what computed it), that
+/// generic yields the extended value instead: no second pass, no narrow
+/// copy.
 Value widenTensor(RewriterBase &b, Location loc, Value v, Type elt) {
   auto type = cast<RankedTensorType>(v.getType());
+  auto producer = v.getDefiningOp<linalg::GenericOp>();
+  if (producer && v.hasOneUse() && producer->getNumResults() == 1 &&
+      producer.getNumDpsInits() == 1 &&
+      producer.getNumLoops() == producer.getNumParallelLoops() &&
+      producer.getIndexingMapsArray().back().isIdentity() &&
+      !producer.payloadUsesValueFromOperand(producer.getDpsInitOperand(0))) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(producer);
+    Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), elt);
+    auto wide = linalg::GenericOp::create(
+        b, producer.getLoc(), empty.getType(), producer.getDpsInputs(),
+        ValueRange{empty}, producer.getIndexingMapsArray(),
+        producer.getIteratorTypesArray());
+    IRMapping map;
+    Block &from = producer.getRegion().front();
+    Block *to = b.createBlock(&wide.getRegion());
+    for (BlockArgument arg : from.getArguments().drop_back())
+      map.map(arg, to->addArgument(arg.getType(), arg.getLoc()));
+    map.map(from.getArguments().back(),
+            to->addArgument(elt, from.getArguments().back().getLoc()));
+    for (Operation &op : from.without_terminator())
+      b.clone(op, map);
+    auto yield = cast<linalg::YieldOp>(from.getTerminator());
+    Value out = map.lookup(yield.getOperand(0));
+    linalg::YieldOp::create(
+        b, yield.getLoc(), arith::ExtFOp::create(b, loc, elt, out).getResult());
+    // The narrow result's one user takes the wide one; the narrow loop goes.
+    v.getUses().begin()->set(wide.getResult(0));
+    b.eraseOp(producer);
+    return wide.getResult(0);
+  }
   Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), elt);
   auto id = b.getMultiDimIdentityMap(type.getRank());
   return linalg::GenericOp::create(
