@@ -134,6 +134,49 @@ def Quantize : Pass<"dr1-quantize", "func::FuncOp"> {
   let dependentDialects = ["mlir::dr1::Dr1Dialect"];
 }
 
+def Autodiff : Pass<"dr1-autodiff", "ModuleOp"> {
+  let summary = "Reverse-mode differentiation: add the gradient function of a loss";
+  let description = [{
+    For every function with arguments marked `dr1.trainable` whose first
+    result is a 0-d float tensor (the loss), adds `@<name>_grad`: the same
+    computation, then the backward pass, returning the function's own
+    results followed by the gradient of the loss with respect to each
+    trainable argument, in argument order (named `grad_<argument name>`).
+    The original function stays (the inference entry point).
+
+    Each op's gradient comes from its `DifferentiableOpInterface` rule (in
+    dr1 ops, so the backward pass is fused, tiled and planned like the
+    forward pass); gradients of values used more than once are summed, and
+    ops that do not depend on a trainable argument get none. An op on the
+    path from a trainable argument to the loss without a rule is an error
+    that names it. The body must be one block of dr1 ops (the graph
+    pipeline inlines calls first).
+
+    Before:
+    ```mlir
+    func.func @loss(%w: tensor<3x4xf32> {dr1.trainable}, %x: tensor<2x4xf32>) -> tensor<f32> {
+      %y = dr1.linear %x, %w : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<2x3xf32>
+      %l = dr1.reduce_sum %y : (tensor<2x3xf32>) -> tensor<f32>
+      return %l : tensor<f32>
+    }
+    ```
+    After (besides `@loss`):
+    ```mlir
+    func.func @loss_grad(%w: tensor<3x4xf32> {dr1.trainable}, %x: tensor<2x4xf32>)
+        -> (tensor<f32>, tensor<3x4xf32> {dr1.name = "grad_input0"}) {
+      %y = dr1.linear %x, %w : ...
+      %l = dr1.reduce_sum %y : (tensor<2x3xf32>) -> tensor<f32>
+      %one = dr1.constant dense<1.0> : tensor<f32>
+      %g = dr1.broadcast %one_kept : tensor<1x1xf32> -> tensor<2x3xf32>
+      %gt = dr1.transpose %g {perm = array<i64: 1, 0>} : ...
+      %dw = dr1.matmul %gt, %x : (tensor<3x2xf32>, tensor<2x4xf32>) -> tensor<3x4xf32>
+      return %l, %dw : tensor<f32>, tensor<3x4xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::dr1::Dr1Dialect"];
+}
+
 def PlanWorkspace : Pass<"dr1-plan-workspace", "ModuleOp"> {
   let summary = "Place every intermediate buffer in one caller-owned workspace";
   let description = [{

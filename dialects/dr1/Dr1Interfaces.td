@@ -36,4 +36,26 @@ def Dr1_QuantizableOpInterface : OpInterface<"QuantizableOpInterface"> {
   ];
 }
 
+def Dr1_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
+  let cppNamespace = "::mlir::dr1";
+  let description = [{
+    The op's gradient rule, read by `dr1-autodiff`: given the gradient of a
+    scalar loss with respect to the op's result, build (with dr1 ops, at the
+    builder's insertion point) the gradients with respect to its operands.
+    Every gradient has its operand's type; operands that take no gradient
+    (integer indices, for instance) get a null value. The forward values the
+    rule needs (operands, result) are used as they are: they are computed
+    before the backward pass runs.
+  }];
+  let methods = [
+    InterfaceMethod<[{Appends one gradient per operand to `operandGrads`
+                      (null where none flows). Fails, with an error on the
+                      op, where the op is not differentiable in this form.}],
+                    "::llvm::LogicalResult", "buildGradients",
+                    (ins "::mlir::OpBuilder &":$b,
+                         "::mlir::Value":$outputGrad,
+                         "::llvm::SmallVectorImpl<::mlir::Value> &":$operandGrads)>,
+  ];
+}
+
 #endif // DR1_INTERFACES_TD

@@ -809,9 +809,16 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
   return foldIdentity(getLhs(), adaptor.getRhs(), 1.0, getType());
 }
 
-OpFoldResult NegOp::fold(FoldAdaptor) {
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
   if (auto inner = getInput().getDefiningOp<NegOp>())
     return inner.getInput();
+  // Gradients start from constants (the loss's seed of 1).
+  if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
+    if (auto f = dyn_cast<FloatAttr>(splat.getSplatValue<Attribute>())) {
+      APFloat v = f.getValue();
+      v.changeSign();
+      return SplatElementsAttr::get(getType(), FloatAttr::get(f.getType(), v));
+    }
   return {};
 }
 
@@ -994,6 +1001,35 @@ DR1_REDUCE_INFER(ReduceMaxOp, "reduce_max")
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
+
+LogicalResult BroadcastOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getOutput().getType());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("cannot change the element type: ")
+           << in.getElementType() << " to " << out.getElementType();
+  if (in.getRank() > out.getRank())
+    return emitOpError("cannot broadcast rank ")
+           << in.getRank() << " to the lower rank " << out.getRank();
+  int64_t lead = out.getRank() - in.getRank();
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    int64_t d = in.getDimSize(i), o = out.getDimSize(lead + i);
+    if (d != 1 && d != o)
+      return emitOpError("input dimension ")
+             << i << " (" << d << ") is neither 1 nor the result's " << o;
+  }
+  return success();
+}
+
+OpFoldResult BroadcastOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
+    if (getType().hasStaticShape())
+      return SplatElementsAttr::get(getType(),
+                                    splat.getSplatValue<Attribute>());
+  return {};
+}
 
 LogicalResult ReshapeOp::verify() {
   auto in = cast<RankedTensorType>(getInput().getType());

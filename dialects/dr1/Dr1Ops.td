@@ -28,6 +28,10 @@ def Dr1_Elementwise : NativeOpTrait<"dr1::Elementwise"> {
   let cppNamespace = "::mlir::OpTrait";
 }
 
+/// Ops with a gradient rule (Dr1Gradients.cpp), read by dr1-autodiff.
+defvar Dr1_Differentiable =
+    DeclareOpInterfaceMethods<Dr1_DifferentiableOpInterface>;
+
 //===----------------------------------------------------------------------===//
 // Constants
 //===----------------------------------------------------------------------===//
@@ -55,7 +59,8 @@ def Dr1_ConstantOp : Dr1_Op<"constant", [ConstantLike, Pure,
 // Matrix products
 //===----------------------------------------------------------------------===//
 
-def Dr1_MatmulOp : Dr1_Op<"matmul", [Pure, InferTypeOpAdaptor,
+def Dr1_MatmulOp : Dr1_Op<"matmul", [Pure, Dr1_Differentiable,
+    InferTypeOpAdaptor,
     DeclareOpInterfaceMethods<Dr1_QuantizableOpInterface>]> {
   let summary = "Batched matrix product with numpy broadcasting of batch dims";
   let description = [{
@@ -80,7 +85,8 @@ def Dr1_MatmulOp : Dr1_Op<"matmul", [Pure, InferTypeOpAdaptor,
   }];
 }
 
-def Dr1_LinearOp : Dr1_Op<"linear", [Pure, InferTypeOpAdaptor,
+def Dr1_LinearOp : Dr1_Op<"linear", [Pure, Dr1_Differentiable,
+    InferTypeOpAdaptor,
     DeclareOpInterfaceMethods<Dr1_QuantizableOpInterface>]> {
   let summary = "Fully connected layer: y = x * W^T + b";
   let description = [{
@@ -106,7 +112,8 @@ def Dr1_LinearOp : Dr1_Op<"linear", [Pure, InferTypeOpAdaptor,
   }];
 }
 
-def Dr1_GemmOp : Dr1_Op<"gemm", [Pure, InferTypeOpAdaptor]> {
+def Dr1_GemmOp : Dr1_Op<"gemm", [Pure, Dr1_Differentiable,
+    InferTypeOpAdaptor]> {
   let summary = "General matrix multiply: y = alpha * op(A) * op(B) + beta * C";
   let description = [{
     ONNX's Gemm: `a` and `b` are 2-D, transposed first when `trans_a` /
@@ -196,7 +203,8 @@ def Dr1_Conv2DOp : Dr1_Op<"conv2d", [Pure, InferTypeOpAdaptor,
   }];
 }
 
-def Dr1_BatchNormOp : Dr1_Op<"batch_norm", [Pure, InferTypeOpAdaptor]> {
+def Dr1_BatchNormOp : Dr1_Op<"batch_norm", [Pure, Dr1_Differentiable,
+    InferTypeOpAdaptor]> {
   let summary = "Batch normalization (inference form) over dimension 1";
   let description = [{
     `y = (x - mean) / sqrt(var + epsilon) * scale + bias`, with `scale`,
@@ -250,7 +258,8 @@ def Dr1_AvgPool2DOp : Dr1_Pool2DOp<"avg_pool2d"> {
                    DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
 }
 
-def Dr1_GlobalAvgPoolOp : Dr1_Op<"global_avg_pool", [Pure, InferTypeOpAdaptor]> {
+def Dr1_GlobalAvgPoolOp : Dr1_Op<"global_avg_pool", [Pure, Dr1_Differentiable,
+    InferTypeOpAdaptor]> {
   let summary = "Mean over all spatial dimensions, keeping them as size 1";
   let description = [{
     `[N, C, d1, ..., dk]` becomes `[N, C, 1, ..., 1]`.
@@ -260,7 +269,8 @@ def Dr1_GlobalAvgPoolOp : Dr1_Op<"global_avg_pool", [Pure, InferTypeOpAdaptor]> 
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Dr1_LayerNormOp : Dr1_Op<"layer_norm", [Pure, AttrSizedOperandSegments,
+def Dr1_LayerNormOp : Dr1_Op<"layer_norm", [Pure, Dr1_Differentiable,
+    AttrSizedOperandSegments,
                                              InferTypeOpAdaptor]> {
   let summary = "Layer normalization over the dimensions from `axis` on";
   let description = [{
@@ -290,7 +300,8 @@ def Dr1_LayerNormOp : Dr1_Op<"layer_norm", [Pure, AttrSizedOperandSegments,
 class Dr1_UnaryOp<string mnemonic, Type tensorType, list<Trait> traits = []>
     : Dr1_Op<mnemonic, !listconcat([Pure, Dr1_Elementwise,
                                     SameOperandsAndResultType,
-                                    InferTypeOpInterface], traits)> {
+                                    InferTypeOpInterface, Dr1_Differentiable],
+                                   traits)> {
   let arguments = (ins tensorType:$input);
   let results = (outs tensorType:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
@@ -365,8 +376,8 @@ def Dr1_AbsOp : Dr1_UnaryOp<"abs", Dr1_NumericTensor> {
 }
 
 class Dr1_BinaryOp<string mnemonic, Type tensorType, list<Trait> traits = []>
-    : Dr1_Op<mnemonic, !listconcat([Pure, Dr1_Elementwise, InferTypeOpAdaptor],
-                                   traits)> {
+    : Dr1_Op<mnemonic, !listconcat([Pure, Dr1_Elementwise, InferTypeOpAdaptor,
+                                    Dr1_Differentiable], traits)> {
   let description = [{
     Elementwise with numpy broadcasting: shapes are aligned at the right
     and each pair of dimensions must be equal or one of them 1. Both
@@ -419,7 +430,8 @@ def Dr1_EqualOp : Dr1_CompareOp<"equal"> { let summary = "lhs == rhs"; }
 def Dr1_LessOp : Dr1_CompareOp<"less"> { let summary = "lhs < rhs"; }
 def Dr1_GreaterOp : Dr1_CompareOp<"greater"> { let summary = "lhs > rhs"; }
 
-def Dr1_WhereOp : Dr1_Op<"where", [Pure, Dr1_Elementwise, InferTypeOpAdaptor]> {
+def Dr1_WhereOp : Dr1_Op<"where", [Pure, Dr1_Differentiable,
+    Dr1_Elementwise, InferTypeOpAdaptor]> {
   let summary = "condition ? lhs : rhs, elementwise with numpy broadcasting";
   let arguments = (ins RankedTensorOf<[I1]>:$condition, Dr1_AnyTensor:$lhs,
                    Dr1_AnyTensor:$rhs);
@@ -428,7 +440,27 @@ def Dr1_WhereOp : Dr1_Op<"where", [Pure, Dr1_Elementwise, InferTypeOpAdaptor]> {
                        "functional-type(operands, results)";
 }
 
-def Dr1_CastOp : Dr1_Op<"cast", [Pure, Dr1_Elementwise]> {
+def Dr1_BroadcastOp : Dr1_Op<"broadcast", [Pure, Dr1_Elementwise,
+                                           Dr1_Differentiable]> {
+  let summary = "Repeat a tensor along dimensions to a larger shape (numpy broadcast_to)";
+  let description = [{
+    The result's shape is the input's broadcast numpy-style: the input's
+    dimensions align at the right, each equal to the result's or 1, and
+    missing leading dimensions are added. Gradients of reductions use it;
+    it fuses into its consumers like any elementwise op.
+
+    ```mlir
+    %y = dr1.broadcast %x : tensor<4x1xf32> -> tensor<2x4x8xf32>
+    ```
+  }];
+  let arguments = (ins Dr1_AnyTensor:$input);
+  let results = (outs Dr1_AnyTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Dr1_CastOp : Dr1_Op<"cast", [Pure, Dr1_Differentiable, Dr1_Elementwise]> {
   let summary = "Element type conversion";
   let description = [{
     Converts every element; floats to integers truncate toward zero,
@@ -498,7 +530,8 @@ def Dr1_DequantizeOp : Dr1_Op<"dequantize", [Pure, Dr1_Elementwise]> {
 // Softmax and reductions
 //===----------------------------------------------------------------------===//
 
-def Dr1_SoftmaxOp : Dr1_Op<"softmax", [Pure, SameOperandsAndResultType,
+def Dr1_SoftmaxOp : Dr1_Op<"softmax", [Pure, Dr1_Differentiable,
+    SameOperandsAndResultType,
                                        InferTypeOpInterface]> {
   let summary = "exp(x - max) / sum(exp(x - max)) along `axis`";
   let arguments = (ins Dr1_FloatTensor:$input,
@@ -508,7 +541,8 @@ def Dr1_SoftmaxOp : Dr1_Op<"softmax", [Pure, SameOperandsAndResultType,
   let hasVerifier = 1;
 }
 
-def Dr1_LogSoftmaxOp : Dr1_Op<"log_softmax", [Pure, SameOperandsAndResultType,
+def Dr1_LogSoftmaxOp : Dr1_Op<"log_softmax", [Pure, Dr1_Differentiable,
+    SameOperandsAndResultType,
                                               InferTypeOpInterface]> {
   let summary = "x - max - log(sum(exp(x - max))) along `axis`";
   let arguments = (ins Dr1_FloatTensor:$input,
@@ -519,7 +553,7 @@ def Dr1_LogSoftmaxOp : Dr1_Op<"log_softmax", [Pure, SameOperandsAndResultType,
 }
 
 class Dr1_ReduceOp<string mnemonic, Type tensorType>
-    : Dr1_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : Dr1_Op<mnemonic, [Pure, InferTypeOpAdaptor, Dr1_Differentiable]> {
   let description = [{
     Reduces over `axes` (negative values count from the end; empty means
     all dimensions). With `keepdims` the reduced dimensions stay as size 1.
@@ -550,7 +584,7 @@ def Dr1_ReduceMaxOp : Dr1_ReduceOp<"reduce_max", Dr1_NumericTensor> {
 // Data movement
 //===----------------------------------------------------------------------===//
 
-def Dr1_ReshapeOp : Dr1_Op<"reshape", [Pure]> {
+def Dr1_ReshapeOp : Dr1_Op<"reshape", [Pure, Dr1_Differentiable]> {
   let summary = "Same elements in row-major order, new shape";
   let description = [{
     The result type gives the new shape; the element count must match.
@@ -566,7 +600,8 @@ def Dr1_ReshapeOp : Dr1_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
-def Dr1_FlattenOp : Dr1_Op<"flatten", [Pure, InferTypeOpAdaptor]> {
+def Dr1_FlattenOp : Dr1_Op<"flatten", [Pure, Dr1_Differentiable,
+    InferTypeOpAdaptor]> {
   let summary = "Collapse to 2-D: dims before `axis` and dims from `axis` on";
   let arguments = (ins Dr1_AnyTensor:$input,
                    DefaultValuedAttr<I64Attr, "1">:$axis);
@@ -575,7 +610,8 @@ def Dr1_FlattenOp : Dr1_Op<"flatten", [Pure, InferTypeOpAdaptor]> {
   let hasCanonicalizer = 1;
 }
 
-def Dr1_TransposeOp : Dr1_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+def Dr1_TransposeOp : Dr1_Op<"transpose", [Pure, Dr1_Differentiable,
+    InferTypeOpAdaptor]> {
   let summary = "Permute dimensions: result dim i is input dim perm[i]";
   let arguments = (ins Dr1_AnyTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Dr1_AnyTensor:$output);
@@ -584,7 +620,8 @@ def Dr1_TransposeOp : Dr1_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let hasCanonicalizer = 1;
 }
 
-def Dr1_ConcatOp : Dr1_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+def Dr1_ConcatOp : Dr1_Op<"concat", [Pure, Dr1_Differentiable,
+    InferTypeOpAdaptor]> {
   let summary = "Join tensors along `axis`";
   let arguments = (ins Variadic<Dr1_AnyTensor>:$inputs, I64Attr:$axis);
   let results = (outs Dr1_AnyTensor:$output);

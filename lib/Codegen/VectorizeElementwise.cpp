@@ -112,6 +112,13 @@ struct VectorizeElementwisePass
       Type elt = getElementTypeOrSelf(op->getResult(0).getType());
       if (!elt.isIntOrFloat())
         continue;
+      // An i1 buffer holds a byte per element, but a vector of i1 loads and
+      // stores packed bits: masks in memory stay scalar (in registers,
+      // inside one fused loop, they vectorize fine).
+      if (llvm::any_of(op->getOperandTypes(), [](Type t) {
+            return getElementTypeOrSelf(t).isInteger(1);
+          }))
+        continue;
       int64_t lanes = std::max<int64_t>(
           1, vectorBits / std::max<unsigned>(8, elt.getIntOrFloatBitWidth()));
       std::optional<SmallVector<int64_t>> sizes = tileSizes(op, lanes);

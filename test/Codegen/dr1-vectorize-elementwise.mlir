@@ -87,3 +87,21 @@ func.func @transpose(%x: tensor<64x64xf32>) -> tensor<64x64xf32> {
   } -> tensor<64x64xf32>
   return %y : tensor<64x64xf32>
 }
+
+// A mask read from memory stays scalar: i1 buffers hold one byte per
+// element, vector<...xi1> loads would read packed bits.
+// CHECK-LABEL: func @select_mask
+// CHECK-NOT: vector.transfer_read
+// CHECK: linalg.generic
+// CHECK: arith.select
+func.func @select_mask(%c: tensor<3x5xi1>, %x: tensor<3x5xf64>) -> tensor<3x5xf64> {
+  %e = tensor.empty() : tensor<3x5xf64>
+  %z = arith.constant 0.0 : f64
+  %y = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %x : tensor<3x5xi1>, tensor<3x5xf64>) outs(%e : tensor<3x5xf64>) {
+  ^bb0(%m: i1, %a: f64, %b: f64):
+    %r = arith.select %m, %a, %z : f64
+    linalg.yield %r : f64
+  } -> tensor<3x5xf64>
+  return %y : tensor<3x5xf64>
+}

@@ -156,3 +156,20 @@ func.func @quantize_constant() -> tensor<2x4xi8> {
   %q = dr1.quantize %w {scale = array<f32: 0.5, 0.1>, zero_point = array<i64: 0, 0>, axis = 0 : i64} : tensor<2x4xf32> to tensor<2x4xi8>
   return %q : tensor<2x4xi8>
 }
+
+// -----
+
+// Broadcasts of splats become splats; a broadcast to its own type goes.
+// Negating a splat folds (the seed of a gradient is one).
+// CHECK-LABEL: func @broadcast_neg_fold
+// CHECK-DAG: %[[S:.*]] = dr1.constant dense<-2.000000e+00> : tensor<3x4xf32>
+// CHECK-DAG: %[[N:.*]] = dr1.constant dense<-1.000000e+00> : tensor<f32>
+// CHECK: return %[[S]], %arg0, %[[N]]
+func.func @broadcast_neg_fold(%x: tensor<4xf32>) -> (tensor<3x4xf32>, tensor<4xf32>, tensor<f32>) {
+  %c = dr1.constant dense<-2.0> : tensor<1x4xf32>
+  %0 = dr1.broadcast %c : tensor<1x4xf32> -> tensor<3x4xf32>
+  %1 = dr1.broadcast %x : tensor<4xf32> -> tensor<4xf32>
+  %one = dr1.constant dense<1.0> : tensor<f32>
+  %2 = dr1.neg %one : tensor<f32>
+  return %0, %1, %2 : tensor<3x4xf32>, tensor<4xf32>, tensor<f32>
+}

@@ -557,3 +557,27 @@ func.func @float_conv_pad_value(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>
   %0 = dr1.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>, pad_value = 3 : i64} : (tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x4x4xf32>
   return
 }
+
+// -----
+
+func.func @broadcast_dim(%x: tensor<3x4xf32>) -> tensor<2x5x4xf32> {
+  // expected-error @+1 {{'dr1.broadcast' op input dimension 0 (3) is neither 1 nor the result's 5}}
+  %0 = dr1.broadcast %x : tensor<3x4xf32> -> tensor<2x5x4xf32>
+  return %0 : tensor<2x5x4xf32>
+}
+
+// -----
+
+func.func @broadcast_rank(%x: tensor<2x3x4xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{'dr1.broadcast' op cannot broadcast rank 3 to the lower rank 2}}
+  %0 = dr1.broadcast %x : tensor<2x3x4xf32> -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+func.func @broadcast_type(%x: tensor<4xf32>) -> tensor<2x4xf16> {
+  // expected-error @+1 {{'dr1.broadcast' op cannot change the element type: 'f32' to 'f16'}}
+  %0 = dr1.broadcast %x : tensor<4xf32> -> tensor<2x4xf16>
+  return %0 : tensor<2x4xf16>
+}

@@ -119,6 +119,8 @@ func.func @elementwise(%x: tensor<4x8xf32>, %y: tensor<8xf32>, %i: tensor<4x8xi3
   %29 = dr1.greater %x, %y : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xi1>
   // CHECK: dr1.where %{{.*}}, %{{.*}}, %{{.*}} : (tensor<4x8xi1>, tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
   %30 = dr1.where %28, %x, %y : (tensor<4x8xi1>, tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  // CHECK: dr1.broadcast %{{.*}} : tensor<8xf32> -> tensor<2x4x8xf32>
+  %31 = dr1.broadcast %y : tensor<8xf32> -> tensor<2x4x8xf32>
   return
 }
 

@@ -173,6 +173,22 @@ struct WhereToGeneric : OpRewritePattern<WhereOp> {
   }
 };
 
+/// A copy through a broadcasting indexing map; fusion folds it into its
+/// consumers.
+struct BroadcastToGeneric : OpRewritePattern<BroadcastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BroadcastOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    Value r = buildElementwise(
+        rewriter, op.getLoc(), op.getInput(), op.getType(),
+        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
 struct CastToGeneric : OpRewritePattern<CastOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(CastOp op, PatternRewriter &rewriter) const override {
@@ -206,6 +222,8 @@ void mlir::dr1::populateElementwisePatterns(RewritePatternSet &patterns) {
                BinaryToGeneric<MulOp>, BinaryToGeneric<DivOp>,
                BinaryToGeneric<PowOp>, BinaryToGeneric<MaxOp>,
                BinaryToGeneric<MinOp>>(ctx);
-  patterns.add<CastToGeneric, CompareToGeneric<EqualOp>, CompareToGeneric<LessOp>,
-               CompareToGeneric<GreaterOp>, WhereToGeneric>(ctx);
+  patterns
+      .add<CastToGeneric, CompareToGeneric<EqualOp>, CompareToGeneric<LessOp>,
+           CompareToGeneric<GreaterOp>, WhereToGeneric, BroadcastToGeneric>(
+          ctx);
 }

@@ -97,6 +97,21 @@ func.func @compare_select(%x: tensor<4xf32>, %y: tensor<4xf32>, %i: tensor<4xi64
 
 // -----
 
+// A broadcast is a copy through a broadcasting map (dims of size 1 and
+// missing leading dims read index 0).
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2) -> (d1, 0)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func @broadcast
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0 : tensor<4x1xf32>) outs(%{{.*}} : tensor<2x4x3xf32>)
+// CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: linalg.yield %[[A]] : f32
+func.func @broadcast(%x: tensor<4x1xf32>) -> tensor<2x4x3xf32> {
+  %0 = dr1.broadcast %x : tensor<4x1xf32> -> tensor<2x4x3xf32>
+  return %0 : tensor<2x4x3xf32>
+}
+
+// -----
+
 // Dynamic shapes are reported at the op, not crashed on.
 func.func @dynamic(%x: tensor<?xf32>) -> tensor<?xf32> {
   // expected-error @+2 {{dynamic shapes are not supported yet}}
