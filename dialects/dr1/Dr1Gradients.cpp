@@ -627,3 +627,238 @@ LogicalResult ConcatOp::buildGradients(OpBuilder &b, Value g,
   }
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Padding, slicing, gathering
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// `v` placed at low + i * strides of a `shape` tensor filled with `fill`.
+Value padTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape,
+            ArrayRef<int64_t> low, ArrayRef<int64_t> strides,
+            double fill = 0.0) {
+  auto type = RankedTensorType::get(shape, tensorOf(v).getElementType());
+  if (type == v.getType())
+    return v;
+  return PadOp::create(b, loc, type, v, b.getDenseI64ArrayAttr(low),
+                       b.getDenseI64ArrayAttr(strides),
+                       b.getF64FloatAttr(fill));
+}
+
+Value sliceOf(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> starts,
+              ArrayRef<int64_t> sizes, ArrayRef<int64_t> steps) {
+  SmallVector<int64_t> ends;
+  for (auto [s, n, st] : llvm::zip(starts, sizes, steps))
+    ends.push_back(n == 0 ? s : s + (n - 1) * st + 1);
+  auto in = tensorOf(v);
+  if (llvm::all_of(starts, [](int64_t s) { return s == 0; }) &&
+      llvm::all_of(steps, [](int64_t s) { return s == 1; }) &&
+      llvm::equal(sizes, in.getShape()))
+    return v;
+  return SliceOp::create(b, loc, v, starts, ends, steps);
+}
+
+/// `v` reversed along `axis` (a gather of constant indices).
+Value reverse(OpBuilder &b, Location loc, Value v, int64_t axis) {
+  int64_t n = tensorOf(v).getDimSize(axis);
+  if (n == 1)
+    return v;
+  SmallVector<int64_t> idx;
+  for (int64_t i = n - 1; i >= 0; --i)
+    idx.push_back(i);
+  auto type = RankedTensorType::get({n}, b.getI64Type());
+  Value indices = ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, ArrayRef<int64_t>(idx)));
+  return GatherOp::create(b, loc, v, indices, axis);
+}
+
+} // namespace
+
+LogicalResult PadOp::buildGradients(OpBuilder &b, Value g,
+                                    SmallVectorImpl<Value> &grads) {
+  grads.push_back(sliceOf(b, getLoc(), g, getLow(),
+                          tensorOf(getInput()).getShape(), getStrides()));
+  return success();
+}
+
+LogicalResult SliceOp::buildGradients(OpBuilder &b, Value g,
+                                      SmallVectorImpl<Value> &grads) {
+  grads.push_back(padTo(b, getLoc(), g, tensorOf(getInput()).getShape(),
+                        getStarts(), getSteps()));
+  return success();
+}
+
+LogicalResult GatherOp::buildGradients(OpBuilder &b, Value g,
+                                       SmallVectorImpl<Value> &grads) {
+  Location loc = getLoc();
+  auto data = tensorOf(getData());
+  auto idxType = tensorOf(getIndices());
+  if (!isa<FloatType>(data.getElementType()))
+    return emitOpError("has no gradient on integers");
+  if (*normalizeAxis(getAxis(), data.getRank()) != 0)
+    return emitOpError("has a gradient only along axis 0 (embedding lookup)");
+  // Rows summed per index: onehot(indices)^T * dy over all lookups.
+  int64_t rowsCount = data.getDimSize(0);
+  int64_t lookups = idxType.getNumElements();
+  int64_t width = data.getNumElements() / std::max<int64_t>(rowsCount, 1);
+  Type it = idxType.getElementType();
+  Value idx = reshape(b, loc, getIndices(), {lookups, 1});
+  auto scalarInt = [&](int64_t v) {
+    auto t = RankedTensorType::get({}, it);
+    return ConstantOp::create(
+               b, loc, DenseElementsAttr::get(t, IntegerAttr::get(it, v)))
+        .getResult();
+  };
+  // The lowering's index semantics: negative from the end, then clamped.
+  Value wrapped =
+      WhereOp::create(b, loc, LessOp::create(b, loc, idx, scalarInt(0)),
+                      AddOp::create(b, loc, idx, scalarInt(rowsCount)), idx);
+  Value clamped =
+      MinOp::create(b, loc, MaxOp::create(b, loc, wrapped, scalarInt(0)),
+                    scalarInt(rowsCount - 1));
+  SmallVector<APInt> iota;
+  for (int64_t i = 0; i < rowsCount; ++i)
+    iota.push_back(APInt(it.getIntOrFloatBitWidth(), i));
+  Value range = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({1, rowsCount}, it), iota));
+  Value hot = CastOp::create(
+      b, loc,
+      RankedTensorType::get({lookups, rowsCount}, data.getElementType()),
+      EqualOp::create(b, loc, clamped, range));
+  Value g2 = reshape(b, loc, g, {lookups, width});
+  Value d = MatmulOp::create(b, loc, transposeLast(b, loc, hot), g2);
+  grads.push_back(reshape(b, loc, d, data.getShape()));
+  grads.push_back(Value());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::buildGradients(OpBuilder &b, Value g,
+                                       SmallVectorImpl<Value> &grads) {
+  Location loc = getLoc();
+  Value x = getInput(), w = getWeight();
+  auto xt = tensorOf(x), wt = tensorOf(w);
+  Type elt = getType().getElementType();
+  if (!isa<FloatType>(elt) || xt.getElementType() != elt ||
+      wt.getElementType() != elt)
+    return emitOpError("has gradients only with one float type throughout");
+  int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), h = xt.getDimSize(2),
+          wd = xt.getDimSize(3);
+  int64_t f = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  int64_t groups = static_cast<int64_t>(getGroups());
+  ArrayRef<int64_t> s = getStrides(), p = getPadding(), dl = getDilations();
+  int64_t hp = h + p[0] + p[2], wp = wd + p[1] + p[3];
+  int64_t cg = c / groups, fg = f / groups;
+
+  // dx: the output gradient spread out by the strides, framed by the
+  // kernel's reach, correlated with the flipped, per-group transposed
+  // filters; then the padding cut away.
+  int64_t rh = (kh - 1) * dl[0], rw = (kw - 1) * dl[1];
+  Value up = padTo(b, loc, g, {n, f, hp + rh, wp + rw}, {0, 0, rh, rw},
+                   {1, 1, s[0], s[1]});
+  Value wf = reshape(b, loc, w, {groups, fg, cg, kh, kw});
+  wf = TransposeOp::create(b, loc, wf, ArrayRef<int64_t>{0, 2, 1, 3, 4});
+  wf = reshape(b, loc, wf, {c, fg, kh, kw});
+  wf = reverse(b, loc, reverse(b, loc, wf, 2), 3);
+  Value dxp = Conv2DOp::create(
+      b, loc, up, wf, Value(), b.getDenseI64ArrayAttr({1, 1}),
+      b.getDenseI64ArrayAttr({0, 0, 0, 0}), b.getDenseI64ArrayAttr(dl),
+      b.getI64IntegerAttr(groups), b.getI64IntegerAttr(0));
+  grads.push_back(
+      sliceOf(b, loc, dxp, {0, 0, p[0], p[1]}, {n, c, h, wd}, {1, 1, 1, 1}));
+
+  // dW: a convolution of the (padded) input by the output gradient, with
+  // images as channels: strides and dilations swap roles.
+  Value xp = padTo(b, loc, x, {n, c, hp, wp}, {0, 0, p[0], p[1]}, {1, 1, 1, 1});
+  Value xs = reshape(b, loc, xp, {n, groups, cg, hp, wp});
+  xs = TransposeOp::create(b, loc, xs, ArrayRef<int64_t>{2, 1, 0, 3, 4});
+  xs = reshape(b, loc, xs, {cg, groups * n, hp, wp});
+  Value gs = TransposeOp::create(b, loc, g, ArrayRef<int64_t>{1, 0, 2, 3});
+  Value dw = Conv2DOp::create(
+      b, loc, xs, gs, Value(), b.getDenseI64ArrayAttr(dl),
+      b.getDenseI64ArrayAttr({0, 0, 0, 0}), b.getDenseI64ArrayAttr(s),
+      b.getI64IntegerAttr(groups), b.getI64IntegerAttr(0));
+  dw = sliceOf(b, loc, dw, {0, 0, 0, 0}, {cg, f, kh, kw}, {1, 1, 1, 1});
+  grads.push_back(
+      TransposeOp::create(b, loc, dw, ArrayRef<int64_t>{1, 0, 2, 3}));
+  if (getBias())
+    grads.push_back(
+        ReduceSumOp::create(b, loc, g, ArrayRef<int64_t>{0, 2, 3}, false));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::buildGradients(OpBuilder &b, Value g,
+                                          SmallVectorImpl<Value> &grads) {
+  Location loc = getLoc();
+  auto xt = tensorOf(getInput());
+  int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), h = xt.getDimSize(2),
+          wd = xt.getDimSize(3);
+  ArrayRef<int64_t> k = getKernelShape(), s = getStrides(), p = getPadding(),
+                    dl = getDilations();
+  int64_t oh = getType().getDimSize(2), ow = getType().getDimSize(3);
+  // Room for every window (ceil_mode ones may reach past the padding).
+  int64_t hx =
+      std::max(h + p[0] + p[2], (oh - 1) * s[0] + (k[0] - 1) * dl[0] + 1);
+  int64_t wx =
+      std::max(wd + p[1] + p[3], (ow - 1) * s[1] + (k[1] - 1) * dl[1] + 1);
+  Value xp = padTo(b, loc, getInput(), {n, c, hx, wx}, {0, 0, p[0], p[1]},
+                   {1, 1, 1, 1}, -INFINITY);
+  // Each window's gradient goes to the first position holding its maximum
+  // (row-major), as PyTorch does: `taken` marks windows already served.
+  Value taken, sum;
+  Type maskType = getType();
+  for (int64_t i = 0; i < k[0]; ++i)
+    for (int64_t j = 0; j < k[1]; ++j) {
+      Value tap = sliceOf(b, loc, xp, {0, 0, i * dl[0], j * dl[1]},
+                          {n, c, oh, ow}, {1, 1, s[0], s[1]});
+      Value hit = CastOp::create(b, loc, maskType,
+                                 EqualOp::create(b, loc, tap, getResult()));
+      if (taken)
+        hit = mul(b, loc, hit, sub(b, loc, scalar(b, loc, hit, 1.0), taken));
+      taken = taken ? add(b, loc, taken, hit) : hit;
+      Value part = padTo(b, loc, mul(b, loc, g, hit), {n, c, hx, wx},
+                         {0, 0, i * dl[0], j * dl[1]}, {1, 1, s[0], s[1]});
+      sum = sum ? add(b, loc, sum, part) : part;
+    }
+  grads.push_back(
+      sliceOf(b, loc, sum, {0, 0, p[0], p[1]}, {n, c, h, wd}, {1, 1, 1, 1}));
+  return success();
+}
+
+LogicalResult AvgPool2DOp::buildGradients(OpBuilder &b, Value g,
+                                          SmallVectorImpl<Value> &grads) {
+  Location loc = getLoc();
+  auto xt = tensorOf(getInput());
+  int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), h = xt.getDimSize(2),
+          wd = xt.getDimSize(3);
+  ArrayRef<int64_t> k = getKernelShape(), s = getStrides(), p = getPadding();
+  int64_t oh = getType().getDimSize(2), ow = getType().getDimSize(3);
+  int64_t hx = std::max(h + p[0] + p[2], (oh - 1) * s[0] + k[0]);
+  int64_t wx = std::max(wd + p[1] + p[3], (ow - 1) * s[1] + k[1]);
+  // The pool is linear: each window's gradient, divided by its count,
+  // spread over the window; padded positions are cut away after.
+  std::vector<float> recip = avgPoolReciprocalCounts(*this);
+  Type elt = getType().getElementType();
+  SmallVector<Attribute> values;
+  for (float r : recip)
+    values.push_back(FloatAttr::get(elt, r));
+  Value divisors = ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({oh, ow}, elt), values));
+  Value scaled = mul(b, loc, g, divisors);
+  Value sum;
+  for (int64_t i = 0; i < k[0]; ++i)
+    for (int64_t j = 0; j < k[1]; ++j) {
+      Value part = padTo(b, loc, scaled, {n, c, hx, wx}, {0, 0, i, j},
+                         {1, 1, s[0], s[1]});
+      sum = sum ? add(b, loc, sum, part) : part;
+    }
+  grads.push_back(
+      sliceOf(b, loc, sum, {0, 0, p[0], p[1]}, {n, c, h, wd}, {1, 1, 1, 1}));
+  return success();
+}

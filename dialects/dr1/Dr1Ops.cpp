@@ -1002,6 +1002,54 @@ DR1_REDUCE_INFER(ReduceMaxOp, "reduce_max")
 // Data movement
 //===----------------------------------------------------------------------===//
 
+std::vector<float> mlir::dr1::avgPoolReciprocalCounts(AvgPool2DOp op) {
+  auto it = cast<RankedTensorType>(op.getInput().getType());
+  auto ot = cast<RankedTensorType>(op.getType());
+  ArrayRef<int64_t> k = op.getKernelShape(), s = op.getStrides(),
+                    p = op.getPadding();
+  int64_t h = it.getDimSize(2), w = it.getDimSize(3);
+  std::vector<float> out;
+  for (int64_t i = 0; i < ot.getDimSize(2); ++i) {
+    int64_t hs = i * s[0] - p[0], he = std::min(hs + k[0], h + p[2]);
+    for (int64_t j = 0; j < ot.getDimSize(3); ++j) {
+      int64_t ws = j * s[1] - p[1], we = std::min(ws + k[1], w + p[3]);
+      int64_t ch = he - hs, cw = we - ws;
+      if (!op.getCountIncludePad()) {
+        ch = std::min(he, h) - std::max<int64_t>(hs, 0);
+        cw = std::min(we, w) - std::max<int64_t>(ws, 0);
+      }
+      out.push_back(1.0f / static_cast<float>(std::max<int64_t>(1, ch * cw)));
+    }
+  }
+  return out;
+}
+
+LogicalResult PadOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getOutput().getType());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("cannot change the element type: ")
+           << in.getElementType() << " to " << out.getElementType();
+  int64_t rank = in.getRank();
+  if (out.getRank() != rank || static_cast<int64_t>(getLow().size()) != rank ||
+      static_cast<int64_t>(getStrides().size()) != rank)
+    return emitOpError("needs the input's rank (")
+           << rank << ") for the result, `low` and `strides`";
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t lo = getLow()[d], st = getStrides()[d], n = in.getDimSize(d);
+    if (lo < 0 || st < 1)
+      return emitOpError("dimension ")
+             << d << ": low must be >= 0 and stride >= 1, got " << lo << " and "
+             << st;
+    if (in.hasStaticShape() && out.hasStaticShape() && n > 0 &&
+        lo + (n - 1) * st >= out.getDimSize(d))
+      return emitOpError("dimension ")
+             << d << ": element " << n - 1 << " lands at " << lo + (n - 1) * st
+             << ", outside the result's " << out.getDimSize(d);
+  }
+  return success();
+}
+
 LogicalResult BroadcastOp::verify() {
   auto in = cast<RankedTensorType>(getInput().getType());
   auto out = cast<RankedTensorType>(getOutput().getType());

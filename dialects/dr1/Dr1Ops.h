@@ -54,4 +54,11 @@ FailureOr<Value> buildOp(OpBuilder &b, Location loc, StringRef name,
 #define GET_OP_CLASSES
 #include "dr1/Dr1Ops.h.inc"
 
+namespace mlir::dr1 {
+/// 1 / (elements averaged) for each output position [oh, ow] of an average
+/// pool, row-major: windows clipped to input + explicit padding, and to the
+/// input alone without count_include_pad (PyTorch / ONNX semantics).
+std::vector<float> avgPoolReciprocalCounts(AvgPool2DOp op);
+} // namespace mlir::dr1
+
 #endif // DR1_DIALECT_DR1OPS_H

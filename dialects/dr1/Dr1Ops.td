@@ -168,7 +168,7 @@ def Dr1_AttentionOp : Dr1_Op<"attention", [Pure, InferTypeOpAdaptor]> {
 // Convolution, normalization, pooling
 //===----------------------------------------------------------------------===//
 
-def Dr1_Conv2DOp : Dr1_Op<"conv2d", [Pure, InferTypeOpAdaptor,
+def Dr1_Conv2DOp : Dr1_Op<"conv2d", [Pure, Dr1_Differentiable, InferTypeOpAdaptor,
     DeclareOpInterfaceMethods<Dr1_QuantizableOpInterface,
                               ["setActivationZeroPoint"]>]> {
   let summary = "2-D convolution, NCHW activations, FCHW filters, groups";
@@ -220,7 +220,8 @@ def Dr1_BatchNormOp : Dr1_Op<"batch_norm", [Pure, Dr1_Differentiable,
                        "attr-dict `:` functional-type(operands, results)";
 }
 
-class Dr1_Pool2DOp<string mnemonic> : Dr1_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+class Dr1_Pool2DOp<string mnemonic>
+    : Dr1_Op<mnemonic, [Pure, InferTypeOpAdaptor, Dr1_Differentiable]> {
   let results = (outs Dr1_FloatTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
@@ -629,7 +630,8 @@ def Dr1_ConcatOp : Dr1_Op<"concat", [Pure, Dr1_Differentiable,
   let hasFolder = 1;
 }
 
-def Dr1_SliceOp : Dr1_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+def Dr1_SliceOp : Dr1_Op<"slice", [Pure, Dr1_Differentiable,
+    InferTypeOpAdaptor]> {
   let summary = "Strided slice: elements start, start + step, ... < end per dim";
   let description = [{
     One entry per dimension in each of `starts`, `ends`, `steps`, with
@@ -648,7 +650,30 @@ def Dr1_SliceOp : Dr1_Op<"slice", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def Dr1_GatherOp : Dr1_Op<"gather", [Pure, InferTypeOpAdaptor]> {
+def Dr1_PadOp : Dr1_Op<"pad", [Pure, Dr1_Differentiable]> {
+  let summary = "Place a tensor's elements at strided positions of a filled tensor";
+  let description = [{
+    The result (its type gives the shape) holds `value` everywhere except at
+    `low[d] + i * strides[d]` in each dimension `d`, where it holds the
+    input's element `i`. With unit strides this is padding; with larger
+    strides it spreads the input out (the gradient of a strided `dr1.slice`,
+    and of a strided convolution's input).
+
+    ```mlir
+    %y = dr1.pad %x {low = array<i64: 0, 1>, strides = array<i64: 1, 2>}
+        : tensor<2x3xf32> -> tensor<2x7xf32>
+    ```
+  }];
+  let arguments = (ins Dr1_AnyTensor:$input, DenseI64ArrayAttr:$low,
+                   DenseI64ArrayAttr:$strides,
+                   DefaultValuedAttr<F64Attr, "0.0">:$value);
+  let results = (outs Dr1_AnyTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasVerifier = 1;
+}
+
+def Dr1_GatherOp : Dr1_Op<"gather", [Pure, Dr1_Differentiable,
+    InferTypeOpAdaptor]> {
   let summary = "Take slices of `data` along `axis` at `indices` (embedding lookup)";
   let description = [{
     The result shape is `data.shape[:axis] + indices.shape +

@@ -581,3 +581,19 @@ func.func @broadcast_type(%x: tensor<4xf32>) -> tensor<2x4xf16> {
   %0 = dr1.broadcast %x : tensor<4xf32> -> tensor<2x4xf16>
   return %0 : tensor<2x4xf16>
 }
+
+// -----
+
+func.func @pad_outside(%x: tensor<3x4xf32>) -> tensor<6x4xf32> {
+  // expected-error @+1 {{'dr1.pad' op dimension 0: element 2 lands at 6, outside the result's 6}}
+  %0 = dr1.pad %x {low = array<i64: 2, 0>, strides = array<i64: 2, 1>} : tensor<3x4xf32> -> tensor<6x4xf32>
+  return %0 : tensor<6x4xf32>
+}
+
+// -----
+
+func.func @pad_stride(%x: tensor<3x4xf32>) -> tensor<6x4xf32> {
+  // expected-error @+1 {{'dr1.pad' op dimension 1: low must be >= 0 and stride >= 1, got 0 and 0}}
+  %0 = dr1.pad %x {low = array<i64: 0, 0>, strides = array<i64: 1, 0>} : tensor<3x4xf32> -> tensor<6x4xf32>
+  return %0 : tensor<6x4xf32>
+}

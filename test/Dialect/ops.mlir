@@ -121,6 +121,8 @@ func.func @elementwise(%x: tensor<4x8xf32>, %y: tensor<8xf32>, %i: tensor<4x8xi3
   %30 = dr1.where %28, %x, %y : (tensor<4x8xi1>, tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
   // CHECK: dr1.broadcast %{{.*}} : tensor<8xf32> -> tensor<2x4x8xf32>
   %31 = dr1.broadcast %y : tensor<8xf32> -> tensor<2x4x8xf32>
+  // CHECK: dr1.pad %{{.*}} {low = array<i64: 1, 0>, strides = array<i64: 2, 1>, value = -1.000000e+00 : f64} : tensor<4x8xf32> -> tensor<9x8xf32>
+  %32 = dr1.pad %x {low = array<i64: 1, 0>, strides = array<i64: 2, 1>, value = -1.0 : f64} : tensor<4x8xf32> -> tensor<9x8xf32>
   return
 }
 

@@ -21,6 +21,9 @@ import numpy as np
 
 # (atol, rtol, finite-difference step) per element type.
 TOLERANCE = {"f64": (1e-7, 1e-6, 1e-5), "f32": (1e-3, 1e-2, 1e-2)}
+# f32 against f64, relative to the gradient's largest magnitude: sums of a
+# few thousand f32 products.
+F32_RTOL = 1e-4
 
 
 def ty(shape, elt="f64"):
@@ -30,9 +33,16 @@ def ty(shape, elt="f64"):
 class Case:
     """`body` uses %a0, %a1, ... (the arguments) and defines %out."""
 
-    def __init__(self, name, args, body, out_shape, trainable=None, elt="f64"):
+    def __init__(self, name, args, body, out_shape, trainable=None, elt="f64", exact=None,
+                 against_f64=False):
         self.name, self.args, self.body, self.out_shape = name, args, body, out_shape
         self.elt = elt
+        # Where the function is not differentiable (ties), the convention
+        # replaces finite differences: exact(args, r) -> expected gradients.
+        self.exact = exact
+        # Shapes too large for finite differences: the f32 build against
+        # the f64 one.
+        self.against_f64 = against_f64
         self.trainable = trainable if trainable is not None else [
             i for i, a in enumerate(args) if a.dtype == np.float64]
 
@@ -162,6 +172,79 @@ def cases(rng):
     out.append(Case("concat", [n(3, 2), n(3, 4)],
                     f"  %out = dr1.concat %a0, %a1 {{axis = 1 : i64}} : ({ty((3, 2))}, "
                     f"{ty((3, 4))}) -> {ty((3, 6))}", (3, 6)))
+    out.append(Case("slice", [n(5, 7)],
+                    f"  %out = dr1.slice %a0 {{starts = array<i64: 1, 0>, ends = array<i64: 5, 7>, "
+                    f"steps = array<i64: 2, 3>}} : ({ty((5, 7))}) -> {ty((2, 3))}", (2, 3)))
+    out.append(Case("pad", [n(2, 3)],
+                    f"  %out = dr1.pad %a0 {{low = array<i64: 1, 0>, strides = array<i64: 1, 2>}} : "
+                    f"{ty((2, 3))} -> {ty((4, 6))}", (4, 6)))
+    ids = np.array([[3, 0, 3], [-1, 2, 3]], np.int64)  # repeated and negative
+    out.append(Case("gather", [n(5, 4), ids],
+                    f"  %out = dr1.gather %a0, %a1 {{axis = 0 : i64}} : ({ty((5, 4))}, "
+                    f"{ty((2, 3), 'i64')}) -> {ty((2, 3, 4))}", (2, 3, 4)))
+
+    def conv(x, w, b=None, strides=(1, 1), padding=(0, 0, 0, 0), dil=(1, 1), groups=1,
+             big=False):
+        nn_, _, h, wd = x.shape
+        f, _, kh, kw = w.shape
+        oh = (h + padding[0] + padding[2] - dil[0] * (kh - 1) - 1) // strides[0] + 1
+        ow = (wd + padding[1] + padding[3] - dil[1] * (kw - 1) - 1) // strides[1] + 1
+        args = [x, w] + ([b] if b is not None else [])
+        operands = ", ".join(f"%a{i}" for i in range(len(args)))
+        types = ", ".join(ty(a.shape) for a in args)
+        attrs = (f"strides = array<i64: {strides[0]}, {strides[1]}>, padding = array<i64: "
+                 f"{', '.join(map(str, padding))}>, dilations = array<i64: {dil[0]}, {dil[1]}>, "
+                 f"groups = {groups} : i64")
+        shape = (nn_, f, oh, ow)
+        out.append(Case(f"conv2d{x.shape}{w.shape}s{strides}p{padding}d{dil}g{groups}", args,
+                        f"  %out = dr1.conv2d {operands} {{{attrs}}} : ({types}) -> {ty(shape)}",
+                        shape, against_f64=big))
+
+    conv(n(2, 3, 6, 5), n(4, 3, 3, 3), n(4), padding=(1, 1, 1, 1))
+    conv(n(1, 2, 7, 8), n(3, 2, 3, 2), strides=(2, 3), padding=(1, 0, 2, 1))
+    conv(n(2, 4, 6, 6), n(6, 2, 2, 3), n(6), dil=(2, 1), groups=2, padding=(0, 1, 1, 0))
+    conv(n(1, 3, 7, 7), n(3, 1, 3, 3), strides=(2, 2), padding=(1, 1, 1, 1), groups=3)
+    conv(n(2, 4, 5, 5), n(5, 4, 1, 1), n(5))
+    # Shapes of real layers, through the f32 kernels.
+    conv(n(2, 16, 18, 18), n(32, 16, 3, 3), n(32), padding=(1, 1, 1, 1), big=True)
+    conv(n(2, 16, 17, 17), n(24, 16, 3, 3), strides=(2, 2), padding=(1, 1, 1, 1), big=True)
+    conv(n(2, 32, 14, 14), n(32, 1, 3, 3), padding=(1, 1, 1, 1), groups=32, big=True)
+    conv(n(2, 32, 14, 14), n(64, 32, 1, 1), n(64), big=True)
+    conv(n(1, 3, 32, 32), n(16, 3, 7, 7), strides=(2, 2), padding=(3, 3, 3, 3), big=True)
+    out.append(Case("linear-f32", [n(24, 96), n(80, 96), n(80)],
+                    f"  %out = dr1.linear %a0, %a1, %a2 : ({ty((24, 96))}, {ty((80, 96))}, "
+                    f"{ty((80,))}) -> {ty((24, 80))}", (24, 80), against_f64=True))
+
+    def pool(op, x, k, s, p, extra="", oshape=None, big=False):
+        attrs = (f"kernel_shape = array<i64: {k[0]}, {k[1]}>, strides = array<i64: {s[0]}, "
+                 f"{s[1]}>, padding = array<i64: {', '.join(map(str, p))}>{extra}")
+        out.append(Case(f"{op}{x.shape}k{k}s{s}p{p}{extra}", [x],
+                        f"  %out = dr1.{op} %a0 {{{attrs}}} : ({ty(x.shape)}) -> {ty(oshape)}",
+                        oshape, against_f64=big))
+
+    pool("max_pool2d", n(2, 3, 7, 6), (3, 3), (2, 2), (1, 1, 1, 1), oshape=(2, 3, 4, 3))
+    pool("max_pool2d", n(1, 2, 5, 5), (2, 2), (2, 2), (0, 0, 0, 0), ", ceil_mode = true",
+         oshape=(1, 2, 3, 3))
+    relu_like = np.maximum(n(1, 2, 4, 4), 0)  # ties at zero: the first one takes it
+    relu_like[0, 0] = 0.0
+
+    def first_max(args, r):
+        x, g = args[0], np.zeros_like(args[0])
+        for idx in np.ndindex(r.shape):
+            n_, c_, i, j = idx
+            win = x[n_, c_, 2 * i:2 * i + 2, 2 * j:2 * j + 2]
+            a, b = np.unravel_index(np.argmax(win), win.shape)  # the first maximum
+            g[n_, c_, 2 * i + a, 2 * j + b] += r[idx]
+        return [g]
+    out.append(Case("max_pool2d-ties", [relu_like],
+                    f"  %out = dr1.max_pool2d %a0 {{kernel_shape = array<i64: 2, 2>, strides = "
+                    f"array<i64: 2, 2>}} : ({ty((1, 2, 4, 4))}) -> {ty((1, 2, 2, 2))}",
+                    (1, 2, 2, 2), exact=first_max))
+    pool("avg_pool2d", n(2, 3, 7, 6), (3, 3), (2, 2), (1, 1, 1, 1), oshape=(2, 3, 4, 3))
+    pool("max_pool2d", n(2, 16, 32, 32), (3, 3), (2, 2), (1, 1, 1, 1), oshape=(2, 16, 16, 16),
+         big=True)
+    pool("avg_pool2d", n(1, 2, 5, 5), (3, 2), (1, 2), (1, 0, 1, 1), ", count_include_pad = true",
+         oshape=(1, 2, 5, 3))
     # A value used twice, an op off the gradient path and a chain of rules.
     out.append(Case("mlp-cross-entropy", [n(6, 4), n(6), n(3, 6), n(5, 4),
                                           rng.integers(0, 3, (5,)).astype(np.int64)],
@@ -180,37 +263,38 @@ def cases(rng):
     return out
 
 
+def variants(case):
+    """The element types a case is compiled for."""
+    return ["f64", "f32"] if case.against_f64 else [case.elt]
+
+
 def build(case, i, dr1c, dr1opt, workdir):
-    d = os.path.join(workdir, f"{i:02d}")
-    os.makedirs(d, exist_ok=True)
-    text, _ = case.mlir()
-    src, grad = os.path.join(d, "f.mlir"), os.path.join(d, "grad.mlir")
-    with open(src, "w") as f:
-        f.write(text)
-    name = f"g{i:02d}"
-    for cmd in ([dr1opt, "--dr1-autodiff", src, "-o", grad],
-                [dr1c, grad, "--entry=f_grad", f"--name={name}", "-o",
-                 os.path.join(d, "g.o")],
-                ["cc", "-shared", "-o", os.path.join(d, "g.so"), os.path.join(d, "g.o")]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode:
-            return f"{' '.join(cmd)}: exit {r.returncode}\n{r.stdout}{r.stderr}"
+    for elt in variants(case):
+        d = os.path.join(workdir, f"{i:02d}{elt}")
+        os.makedirs(d, exist_ok=True)
+        text, _ = case.mlir()
+        src, grad = os.path.join(d, "f.mlir"), os.path.join(d, "grad.mlir")
+        with open(src, "w") as f:
+            f.write(text.replace(case.elt, elt))
+        name = f"g{i:02d}"
+        for cmd in ([dr1opt, "--dr1-autodiff", src, "-o", grad],
+                    [dr1c, grad, "--entry=f_grad", f"--name={name}", "-o",
+                     os.path.join(d, "g.o")],
+                    ["cc", "-shared", "-o", os.path.join(d, "g.so"), os.path.join(d, "g.o")]):
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode:
+                return f"{' '.join(cmd)}: exit {r.returncode}\n{r.stdout}{r.stderr}"
     return None
 
 
-def check(case, i, workdir, rng):
-    d = os.path.join(workdir, f"{i:02d}")
+def load(case, i, workdir, elt, args, outs):
+    """A function that runs the compiled gradient on `args` into `outs`
+    and returns the loss."""
+    d = os.path.join(workdir, f"{i:02d}{elt}")
     name = f"g{i:02d}"
     header = open(os.path.join(d, "g.h")).read()
     ws = int(re.search(rf"#define {name.upper()}_WORKSPACE_SIZE (\d+)u", header).group(1))
-    lib = ctypes.CDLL(os.path.join(d, "g.so"))
-    run = getattr(lib, f"{name}_run_packed")
-    atol, rtol, eps = TOLERANCE[case.elt]
-    ft = np.float32 if case.elt == "f32" else np.float64
-    conv = lambda a: a.astype(ft) if a.dtype == np.float64 else a  # noqa: E731
-    r = rng.standard_normal(case.out_shape)
-    args = [np.ascontiguousarray(conv(a)) for a in case.args] + [conv(r)]
-    outs = [np.zeros((), ft)] + [np.zeros_like(args[t]) for t in case.trainable]
+    run = getattr(ctypes.CDLL(os.path.join(d, "g.so")), f"{name}_run_packed")
     workspace = ctypes.create_string_buffer(max(ws, 1) + 64)
     ptr = lambda a: ctypes.c_void_p(a.ctypes.data)  # noqa: E731
 
@@ -219,10 +303,51 @@ def check(case, i, workdir, rng):
         os_ = (ctypes.c_void_p * len(outs))(*[ptr(o) for o in outs])
         run(ins, os_, workspace)
         return float(outs[0])
+    return call
 
+
+def inputs(case, elt, r):
+    ft = np.float32 if elt == "f32" else np.float64
+    conv = lambda a: a.astype(ft) if a.dtype == np.float64 else a  # noqa: E731
+    args = [np.ascontiguousarray(conv(a)) for a in case.args] + [conv(r)]
+    outs = [np.zeros((), ft)] + [np.zeros_like(args[t]) for t in case.trainable]
+    return args, outs
+
+
+def check(case, i, workdir, rng):
+    r = rng.standard_normal(case.out_shape)
+    if case.against_f64:
+        # The f32 kernels (tiled, vectorized) against the f64 build of the
+        # same gradient, itself checked against finite differences on small
+        # shapes: relative to each gradient's largest magnitude.
+        grads = {}
+        for elt in ("f64", "f32"):
+            args, outs = inputs(case, elt, r)
+            load(case, i, workdir, elt, args, outs)()
+            grads[elt] = outs[1:]
+        worst = 0.0
+        for t, g32, g64 in zip(case.trainable, grads["f32"], grads["f64"]):
+            err = np.abs(g32.astype(np.float64) - g64)
+            bound = F32_RTOL * max(float(np.abs(g64).max()), 1e-30)
+            worst = max(worst, float(err.max()) / bound)
+            if err.max() > bound:
+                idx = np.unravel_index(np.argmax(err), err.shape)
+                return (f"gradient of argument {t} at {idx}: f32 {g32[idx]!r}, "
+                        f"f64 {g64[idx]!r}"), worst
+        return None, worst
+    atol, rtol, eps = TOLERANCE[case.elt]
+    args, outs = inputs(case, case.elt, r)
+    call = load(case, i, workdir, case.elt, args, outs)
     call()
     analytic = [o.copy() for o in outs[1:]]
     worst = 0.0
+    if case.exact:
+        for t, g, want in zip(case.trainable, analytic, case.exact(args, r)):
+            if not np.array_equal(g, want):
+                idx = np.unravel_index(np.argmax(np.abs(g - want)), g.shape)
+                return (f"gradient of argument {t} at {idx}: dr1 {g[idx]!r}, "
+                        f"expected {want[idx]!r}"), 1.0
+        return None, 0.0
     for t, g in zip(case.trainable, analytic):
         a = args[t]
         numeric = np.zeros(a.shape)
@@ -267,7 +392,7 @@ def main():
         else:
             failed += 1
             print(f"FAIL {case.name}: {err}")
-    print(f"{len(all_cases) - failed} of {len(all_cases)} gradient rules match finite differences")
+    print(f"{len(all_cases) - failed} of {len(all_cases)} gradient checks pass (finite differences; exact where ties)")
     if failed:
         sys.exit(1)
     print("PASS")

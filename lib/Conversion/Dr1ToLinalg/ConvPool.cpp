@@ -300,23 +300,8 @@ struct AvgPoolLowering : OpRewritePattern<AvgPool2DOp> {
                     i64Elements(rewriter, s), i64Elements(rewriter, one))
                     .getResult(0);
     sum = transposeValue(rewriter, loc, sum, {0, 3, 1, 2});
-    // Per-position divisors, known at compile time (PyTorch/ONNX semantics:
-    // windows are clipped to input + explicit padding, and to the input
-    // alone without count_include_pad).
-    SmallVector<float> counts;
-    for (int64_t i = 0; i < oh; ++i) {
-      int64_t hs = i * s[0] - p[0], he = std::min(hs + k[0], h + p[2]);
-      for (int64_t j = 0; j < ow; ++j) {
-        int64_t ws = j * s[1] - p[1], we = std::min(ws + k[1], w + p[3]);
-        int64_t ch = he - hs, cw = we - ws;
-        if (!op.getCountIncludePad()) {
-          ch = std::min(he, h) - std::max<int64_t>(hs, 0);
-          cw = std::min(we, w) - std::max<int64_t>(ws, 0);
-        }
-        counts.push_back(1.0f /
-                         static_cast<float>(std::max<int64_t>(1, ch * cw)));
-      }
-    }
+    // Per-position divisors, known at compile time.
+    std::vector<float> counts = avgPoolReciprocalCounts(op);
     auto countF32 = RankedTensorType::get({oh, ow}, rewriter.getF32Type());
     Value divisors = arith::ConstantOp::create(
         rewriter, loc,

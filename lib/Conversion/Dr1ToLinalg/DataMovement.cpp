@@ -88,6 +88,31 @@ struct SliceLowering : OpRewritePattern<SliceOp> {
   }
 };
 
+/// A filled tensor with the input inserted as a strided slice.
+struct PadLowering : OpRewritePattern<PadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PadOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(rewriter, op)))
+      return failure();
+    Location loc = op.getLoc();
+    auto rt = cast<RankedTensorType>(op.getType());
+    auto it = tensorType(op.getInput());
+    Value fill = scalarConstant(rewriter, loc, rt.getElementType(),
+                                op.getValue().convertToDouble());
+    Value init = filledTensor(rewriter, loc, rt.getShape(), fill);
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (int64_t d = 0; d < rt.getRank(); ++d) {
+      offsets.push_back(rewriter.getIndexAttr(op.getLow()[d]));
+      sizes.push_back(rewriter.getIndexAttr(it.getDimSize(d)));
+      strides.push_back(rewriter.getIndexAttr(op.getStrides()[d]));
+    }
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(op, op.getInput(), init,
+                                                       offsets, sizes, strides);
+    return success();
+  }
+};
+
 struct GatherLowering : OpRewritePattern<GatherOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(GatherOp op, PatternRewriter &rewriter) const override {
@@ -135,7 +160,8 @@ struct GatherLowering : OpRewritePattern<GatherOp> {
 } // namespace
 
 void mlir::dr1::populateDataMovementPatterns(RewritePatternSet &patterns) {
-  patterns.add<ConstantLowering, ReshapeLowering<ReshapeOp>, ReshapeLowering<FlattenOp>,
-               TransposeLowering, ConcatLowering, SliceLowering, GatherLowering>(
+  patterns.add<ConstantLowering, ReshapeLowering<ReshapeOp>,
+               ReshapeLowering<FlattenOp>, TransposeLowering, ConcatLowering,
+               SliceLowering, PadLowering, GatherLowering>(
       patterns.getContext());
 }

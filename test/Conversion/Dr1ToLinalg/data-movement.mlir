@@ -73,3 +73,16 @@ func.func @gather(%t: tensor<10x4xf32>, %i: tensor<2x3xi64>) -> tensor<2x3x4xf32
   %0 = dr1.gather %t, %i : (tensor<10x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
   return %0 : tensor<2x3x4xf32>
 }
+
+// -----
+
+// pad: a filled tensor with the input inserted as a strided slice.
+// CHECK-LABEL: func @pad
+// CHECK: %[[FILL:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<4x7xf32>
+// CHECK: %[[F:.*]] = linalg.fill ins(%[[FILL]] : f32) outs(%[[E]] : tensor<4x7xf32>)
+// CHECK: tensor.insert_slice %arg0 into %[[F]][1, 0] [2, 3] [1, 2] : tensor<2x3xf32> into tensor<4x7xf32>
+func.func @pad(%x: tensor<2x3xf32>) -> tensor<4x7xf32> {
+  %0 = dr1.pad %x {low = array<i64: 1, 0>, strides = array<i64: 1, 2>, value = 0xFFF0000000000000 : f64} : tensor<2x3xf32> -> tensor<4x7xf32>
+  return %0 : tensor<4x7xf32>
+}
