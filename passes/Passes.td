@@ -177,6 +177,55 @@ def Autodiff : Pass<"dr1-autodiff", "ModuleOp"> {
   let dependentDialects = ["mlir::dr1::Dr1Dialect"];
 }
 
+def TrainStep : Pass<"dr1-train-step", "ModuleOp"> {
+  let summary = "Build one training step (forward, backward, optimizer update) from a gradient function";
+  let description = [{
+    For every gradient function `@<f>_grad` (from `dr1-autodiff`), adds
+    `@<f>_train_step`: it takes `@<f>`'s arguments, then the optimizer
+    state (SGD with momentum: one velocity per trainable argument; Adam and
+    AdamW: first and second moments per trainable argument, then a step
+    counter), then the learning rate as a 0-d f32 tensor (a run-time value:
+    schedules need no recompilation). It returns `@<f>`'s results (the loss
+    first), then every updated trainable argument, then the updated state.
+    Each updated value carries `dr1.tied = <argument index>`: the compiler
+    writes it into that argument's buffer, so a step updates parameters and
+    optimizer state in place. The update rules are PyTorch's (SGD with
+    dampening 0; Adam with bias correction and L2 weight decay; AdamW with
+    decoupled weight decay), built from dr1 ops so they fuse with the
+    backward pass.
+
+    Before (after `dr1-autodiff`):
+    ```mlir
+    func.func @loss(%w: tensor<3x4xf32> {dr1.trainable, dr1.name = "w"}, %x: tensor<2x4xf32>) -> tensor<f32>
+    func.func @loss_grad(%w: ..., %x: ...) -> (tensor<f32>, tensor<3x4xf32>)
+        attributes {dr1.gradient_of = @loss}
+    ```
+    After `--dr1-train-step=optimizer=sgd` (besides both):
+    ```mlir
+    func.func @loss_train_step(%w: tensor<3x4xf32> {dr1.trainable, dr1.name = "w"},
+                               %x: tensor<2x4xf32>, %lr: tensor<f32> {dr1.name = "lr"})
+        -> (tensor<f32>, tensor<3x4xf32> {dr1.name = "w", dr1.tied = 0 : i64})
+        attributes {dr1.optimizer = "sgd", dr1.train_step_of = @loss} {
+      %r:2 = call @loss_grad(%w, %x) : ...
+      %u = dr1.mul %lr, %r#1 : (tensor<f32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+      %nw = dr1.sub %w, %u : ...
+      return %r#0, %nw : tensor<f32>, tensor<3x4xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"optimizer", "optimizer", "std::string", "\"sgd\"",
+           "sgd, adam or adamw">,
+    Option<"momentum", "momentum", "double", "0.0", "SGD momentum">,
+    Option<"weightDecay", "weight-decay", "double", "0.0",
+           "L2 penalty (SGD, Adam) or decoupled decay (AdamW)">,
+    Option<"beta1", "beta1", "double", "0.9", "Adam's first-moment decay">,
+    Option<"beta2", "beta2", "double", "0.999", "Adam's second-moment decay">,
+    Option<"epsilon", "epsilon", "double", "1e-8", "Adam's denominator term">,
+  ];
+  let dependentDialects = ["mlir::dr1::Dr1Dialect", "mlir::func::FuncDialect"];
+}
+
 def PlanWorkspace : Pass<"dr1-plan-workspace", "ModuleOp"> {
   let summary = "Place every intermediate buffer in one caller-owned workspace";
   let description = [{

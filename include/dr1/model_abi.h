@@ -19,7 +19,12 @@
  * have finished. libdr1rt's sessions accept host or device pointers and
  * copy at the model's boundaries.
  *
- * Version 2 turned the reserved word of dr1_model_info into `flags`.
+ * A training step (dr1c --train=..., DR1_MODEL_TRAIN_STEP in flags) reads
+ * and updates its first num_inout inputs in place: the parameters, then
+ * the optimizer state; NAME_run takes them as non-const pointers.
+ *
+ * Version 2 turned the reserved word of dr1_model_info into `flags`;
+ * version 3 added num_inout (72 bytes; fields up to `run` are unchanged).
  *
  *===----------------------------------------------------------------------===*/
 #ifndef DR1_MODEL_ABI_H
@@ -27,10 +32,11 @@
 
 #include <stdint.h>
 
-#define DR1_MODEL_ABI_VERSION 2
+#define DR1_MODEL_ABI_VERSION 3
 
 /* Bits of dr1_model_info.flags. */
 #define DR1_MODEL_CUDA 1u
+#define DR1_MODEL_TRAIN_STEP 2u
 
 typedef enum dr1_dtype {
   DR1_DTYPE_F32 = 0,
@@ -67,15 +73,17 @@ typedef struct dr1_model_info {
   uint64_t workspace_size;
   uint64_t workspace_align;
   dr1_run_packed_fn run;
+  int32_t num_inout; /* leading inputs updated in place (version >= 3) */
+  uint32_t reserved;
 } dr1_model_info;
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L &&                \
     UINTPTR_MAX == 0xffffffffffffffffu
 _Static_assert(sizeof(dr1_tensor_info) == 32, "dr1_tensor_info layout");
-_Static_assert(sizeof(dr1_model_info) == 64, "dr1_model_info layout");
+_Static_assert(sizeof(dr1_model_info) == 72, "dr1_model_info layout");
 #elif defined(__cplusplus) && UINTPTR_MAX == 0xffffffffffffffffu
 static_assert(sizeof(dr1_tensor_info) == 32, "dr1_tensor_info layout");
-static_assert(sizeof(dr1_model_info) == 64, "dr1_model_info layout");
+static_assert(sizeof(dr1_model_info) == 72, "dr1_model_info layout");
 #endif
 
 #endif /* DR1_MODEL_ABI_H */

@@ -351,6 +351,65 @@ def UnshareFills : Pass<"dr1-unshare-fills", "func::FuncOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def MaterializeTiedResults : Pass<"dr1-materialize-tied-results", "func::FuncOp"> {
+  let summary = "Compute results tied to an argument (dr1.tied) in that argument's buffer";
+  let description = [{
+    A result with `dr1.tied = i` is the new value of argument `i` (a
+    training step's parameters and optimizer state). The argument becomes
+    writable, and where the result's producer (a destination-style op or a
+    loop) starts from `tensor.empty`, its destination becomes the argument:
+    one-shot bufferization then writes the argument in place, copying the
+    old value first only where a later read needs it. Other results are
+    copied into their argument after bufferization (dr1-drop-tied-results).
+
+    Before:
+    ```mlir
+    func.func @step(%w: tensor<4xf32>, %g: tensor<4xf32>)
+        -> (tensor<4xf32> {dr1.tied = 0 : i64}) {
+      %e = tensor.empty() : tensor<4xf32>
+      %n = linalg.sub ins(%w, %g : ...) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+      return %n : tensor<4xf32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func @step(%w: tensor<4xf32> {bufferization.writable = true}, %g: tensor<4xf32>)
+        -> (tensor<4xf32> {dr1.tied = 0 : i64}) {
+      %n = linalg.sub ins(%w, %g : ...) outs(%w : tensor<4xf32>) -> tensor<4xf32>
+      return %n : tensor<4xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
+def DropTiedResults : Pass<"dr1-drop-tied-results", "ModuleOp"> {
+  let summary = "Remove bufferized results tied to an argument from the signature";
+  let description = [{
+    After one-shot bufferization a `dr1.tied = i` result is argument `i`'s
+    own buffer, or is copied into it here (when it was computed elsewhere);
+    the caller already has that buffer, so the result is dropped and
+    buffer-results-to-out-params adds no output for it.
+
+    Before:
+    ```mlir
+    func.func @step(%w: memref<4xf32>, %g: memref<4xf32>)
+        -> (memref<f32>, memref<4xf32> {dr1.tied = 0 : i64}) {
+      ...
+      return %loss, %w : memref<f32>, memref<4xf32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func @step(%w: memref<4xf32>, %g: memref<4xf32>) -> memref<f32> {
+      ...
+      return %loss : memref<f32>
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def SerializeForall : Pass<"dr1-serialize-forall", "func::FuncOp"> {
   let summary = "Run scf.forall loops in order, as nested scf.for";
   let description = [{

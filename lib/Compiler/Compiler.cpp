@@ -16,6 +16,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -340,6 +341,49 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
   FailureOr<func::FuncOp> entry = findEntry(module, options.entry);
   if (failed(entry))
     return failure();
+  if (!options.train.empty()) {
+    if (options.train != "sgd" && options.train != "adam" &&
+        options.train != "adamw")
+      return emitError(UnknownLoc::get(ctx), "unknown optimizer '")
+             << options.train << "' for --train (expected sgd, adam or adamw)";
+    if (!options.quantize.empty())
+      return emitError(UnknownLoc::get(ctx),
+                       "--train and --quantize cannot be combined: training "
+                       "steps run in the parameters' own precision");
+    if (options.momentum < 0 || options.weightDecay < 0)
+      return emitError(UnknownLoc::get(ctx),
+                       "--momentum and --weight-decay must not be negative");
+    if (options.momentum != 0 && options.train != "sgd")
+      return emitError(UnknownLoc::get(ctx),
+                       "--momentum is an SGD option; Adam's moments are "
+                       "built in");
+    std::string lossName = (*entry).getSymName().str();
+    bool trainable = false;
+    for (unsigned i = 0; i < (*entry).getNumArguments(); ++i)
+      trainable |= (*entry).getArgAttr(i, "dr1.trainable") != nullptr;
+    if (!trainable)
+      return emitError((*entry).getLoc(), "--train needs a loss function: '")
+             << lossName << "' has no arguments marked dr1.trainable";
+    // The loss alone is differentiated: other functions stay inference code.
+    for (auto f : module.getOps<func::FuncOp>())
+      if (f != *entry && !f.isExternal())
+        f.setPrivate();
+    if (failed(runStage(module, [&](OpPassManager &pm) {
+          buildTrainStepPipeline(pm, options.train, options.momentum,
+                                 options.weightDecay);
+        })))
+      return failure();
+    entry = module.lookupSymbol<func::FuncOp>(lossName + "_train_step");
+    if (!*entry)
+      return emitError(module.getLoc(), "no training step was built for '")
+             << lossName << "'";
+    // The links back to the loss would keep it (and its gradient) alive
+    // through symbol-dce after inlining: the object holds the step only.
+    for (auto f : module.getOps<func::FuncOp>()) {
+      f->removeAttr("dr1.gradient_of");
+      f->removeAttr("dr1.train_step_of");
+    }
+  }
   // Everything else is inlined into the entry point and then dropped.
   for (auto f : module.getOps<func::FuncOp>())
     if (f != *entry && !f.isExternal())
@@ -444,6 +488,8 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return failure();
   if (target->isGPU())
     sig.flags |= 1; // DR1_MODEL_CUDA
+  if (!options.train.empty())
+    sig.flags |= 2; // DR1_MODEL_TRAIN_STEP
   if (options.emit == EmitKind::PTX) {
     llvm::raw_string_ostream os(artifact.output);
     for (auto binary : module.getOps<gpu::BinaryOp>())

@@ -44,6 +44,17 @@ void dr1::buildGraphPipeline(OpPassManager &pm,
   buildGraphEpilogue(pm, disabled);
 }
 
+void dr1::buildTrainStepPipeline(OpPassManager &pm, llvm::StringRef optimizer,
+                                 double momentum, double weightDecay) {
+  addPipeline(pm, "inline,canonicalize,cse");
+  pm.addPass(mlir::dr1::createAutodiff());
+  mlir::dr1::TrainStepOptions ts;
+  ts.optimizer = optimizer.str();
+  ts.momentum = momentum;
+  ts.weightDecay = weightDecay;
+  pm.addPass(mlir::dr1::createTrainStep(ts));
+}
+
 void dr1::buildGraphPrologue(OpPassManager &pm,
                              llvm::ArrayRef<std::string> disabled) {
   addPipeline(pm, "inline,canonicalize,cse,symbol-dce");
@@ -88,9 +99,11 @@ static void addBufferization(OpPassManager &pm) {
   addPipeline(pm,
               "canonicalize,cse,loop-invariant-subset-hoisting,canonicalize,"
               "loop-invariant-code-motion,func.func(dr1-unshare-fills),"
+              "func.func(dr1-materialize-tied-results),"
               "eliminate-empty-tensors,"
               "one-shot-bufferize{bufferize-function-boundaries "
               "function-boundary-type-conversion=identity-layout-map},"
+              "canonicalize,dr1-drop-tied-results,"
               // Self-copies of in-place slices only fold once CSE has
               // merged their subviews; then results can be hoisted into
               // the caller's output buffers.

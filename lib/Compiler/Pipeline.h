@@ -7,6 +7,11 @@
 
 namespace dr1 {
 
+/// Inlines, differentiates the loss (dr1-autodiff) and builds
+/// `@<loss>_train_step` with `optimizer` (dr1-train-step).
+void buildTrainStepPipeline(mlir::OpPassManager &pm, llvm::StringRef optimizer,
+                            double momentum, double weightDecay);
+
 /// dr1 level: inlining, canonicalization (folds, shape-level rewrites), CSE,
 /// and the graph optimizations not listed in `disabled`.
 void buildGraphPipeline(mlir::OpPassManager &pm,

@@ -16,7 +16,7 @@ const char *kModelABIText =
     ;
 
 /// DR1_MODEL_ABI_VERSION of include/dr1/model_abi.h.
-constexpr int kModelABIVersion = 2;
+constexpr int kModelABIVersion = 3;
 
 struct DTypeInfo {
   int code;
@@ -95,10 +95,29 @@ mlir::LogicalResult dr1::collectSignature(mlir::func::FuncOp entry,
     if (mlir::failed(collect(ft.getInput(i), entry.getArgAttrDict(i),
                              "input" + std::to_string(i), sig.inputs)))
       return mlir::failure();
-  for (unsigned i = 0; i < ft.getNumResults(); ++i)
+  llvm::SmallVector<bool> tied(ft.getNumInputs(), false);
+  for (unsigned i = 0; i < ft.getNumResults(); ++i) {
+    if (auto t = entry.getResultAttrOfType<mlir::IntegerAttr>(i, "dr1.tied")) {
+      int64_t a = t.getInt();
+      if (a < 0 || a >= (int64_t)ft.getNumInputs() || tied[a] ||
+          ft.getInput(a) != ft.getResult(i))
+        return entry.emitError("entry point result #")
+               << i << " is tied to argument #" << a
+               << ", which does not exist, has another type or is tied twice";
+      tied[a] = true;
+      continue;
+    }
     if (mlir::failed(collect(ft.getResult(i), entry.getResultAttrDict(i),
                              "output" + std::to_string(i), sig.outputs)))
       return mlir::failure();
+  }
+  // In-place tensors lead the inputs: the ABI describes them by count.
+  sig.numInOut = llvm::count(tied, true);
+  for (unsigned a = 0; a < sig.numInOut; ++a)
+    if (!tied[a])
+      return entry.emitError("entry point argument #")
+             << a << " is not updated in place, but a later one is; "
+             << "in-place arguments must come first";
   if (sig.outputs.empty())
     return entry.emitError("entry point has no results");
   return mlir::success();
@@ -115,6 +134,7 @@ std::string dr1::emitHeader(const ModelSignature &sig) {
   os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   os << "#define " << upper << "_NUM_INPUTS " << sig.inputs.size() << "\n";
   os << "#define " << upper << "_NUM_OUTPUTS " << sig.outputs.size() << "\n";
+  os << "#define " << upper << "_NUM_INOUT " << sig.numInOut << "\n";
   os << "#define " << upper << "_WORKSPACE_SIZE " << sig.workspaceSize << "u\n";
   os << "#define " << upper << "_WORKSPACE_ALIGN " << sig.workspaceAlign
      << "u\n\n";
@@ -123,8 +143,9 @@ std::string dr1::emitHeader(const ModelSignature &sig) {
     uint64_t numel = 1;
     for (int64_t x : t.shape)
       numel *= x;
-    os << "/* " << kind << " " << i << " '" << t.name << "': " << d.label
-       << "[";
+    bool inout = kind[0] == 'i' && i < sig.numInOut;
+    os << "/* " << kind << " " << i << " '" << t.name << "'"
+       << (inout ? " (updated in place)" : "") << ": " << d.label << "[";
     llvm::interleave(t.shape, os, "][");
     os << "] */\n";
     os << "#define " << upper << "_" << (kind[0] == 'i' ? "INPUT" : "OUTPUT")
@@ -134,18 +155,25 @@ std::string dr1::emitHeader(const ModelSignature &sig) {
     describe("input", i, t);
   for (auto [i, t] : llvm::enumerate(sig.outputs))
     describe("output", i, t);
-  os << "\n/* Runs the model. Inputs are read, outputs written, workspace\n"
-        "   scratch memory of "
-     << upper << "_WORKSPACE_SIZE bytes";
+  if (sig.numInOut)
+    os << "\n/* One training step. The first " << upper
+       << "_NUM_INOUT inputs (parameters,\n   then optimizer state) are "
+          "read and updated in place; the other\n   inputs are read, outputs "
+          "written, workspace scratch memory of\n   "
+       << upper << "_WORKSPACE_SIZE bytes";
+  else
+    os << "\n/* Runs the model. Inputs are read, outputs written, workspace\n"
+          "   scratch memory of "
+       << upper << "_WORKSPACE_SIZE bytes";
   if (sig.flags & 1)
     os << ".\n   CUDA model: every pointer is CUDA device memory (or use a\n"
           "   libdr1rt session, which takes host or device pointers)";
   os << ". */\n";
   os << "void " << sig.name << "_run(";
   bool first = true;
-  for (const TensorSignature &t : sig.inputs) {
-    os << (first ? "" : ", ") << "const " << dtypeOf(t.elementType)->cType
-       << " *" << sanitize(t.name);
+  for (auto [i, t] : llvm::enumerate(sig.inputs)) {
+    os << (first ? "" : ", ") << (i < sig.numInOut ? "" : "const ")
+       << dtypeOf(t.elementType)->cType << " *" << sanitize(t.name);
     first = false;
   }
   for (const TensorSignature &t : sig.outputs) {
@@ -225,13 +253,13 @@ void dr1::addModelInfo(llvm::Module &module, const ModelSignature &sig) {
   llvm::Constant *inputs = tensorArray(sig.inputs, "input");
   llvm::Constant *outputs = tensorArray(sig.outputs, "output");
   auto *infoTy = llvm::StructType::get(
-      ctx, {i32, i32, i32, i32, ptr, ptr, ptr, i64, i64, ptr});
+      ctx, {i32, i32, i32, i32, ptr, ptr, ptr, i64, i64, ptr, i32, i32});
   llvm::Constant *info = llvm::ConstantStruct::get(
-      infoTy,
-      {constI32(kModelABIVersion), constI32(sig.inputs.size()),
-       constI32(sig.outputs.size()), constI32(sig.flags),
-       cstring(sig.name, sig.name + ".name"), inputs, outputs,
-       constI64(sig.workspaceSize), constI64(sig.workspaceAlign), packed});
+      infoTy, {constI32(kModelABIVersion), constI32(sig.inputs.size()),
+               constI32(sig.outputs.size()), constI32(sig.flags),
+               cstring(sig.name, sig.name + ".name"), inputs, outputs,
+               constI64(sig.workspaceSize), constI64(sig.workspaceAlign),
+               packed, constI32(sig.numInOut), constI32(0)});
   new llvm::GlobalVariable(module, infoTy, true,
                            llvm::GlobalValue::ExternalLinkage, info,
                            sig.name + "_info");

@@ -23,13 +23,18 @@ struct ModelSignature {
   std::vector<TensorSignature> inputs, outputs;
   uint64_t workspaceSize = 0;
   uint64_t workspaceAlign = 64;
-  /// DR1_MODEL_* bits of dr1_model_info.flags (1: CUDA device code).
+  /// DR1_MODEL_* bits of dr1_model_info.flags (1: CUDA device code,
+  /// 2: a training step).
   uint32_t flags = 0;
+  /// The first numInOut inputs are updated in place (results tied to them
+  /// with dr1.tied are not outputs).
+  unsigned numInOut = 0;
 };
 
 /// Reads names, element types and shapes of a tensor-level entry function.
 /// Errors (at the function) for dynamic shapes or element types the ABI has
-/// no code for.
+/// no code for, and for results tied (dr1.tied) to anything but the leading
+/// arguments, one each.
 mlir::LogicalResult collectSignature(mlir::func::FuncOp entry,
                                      ModelSignature &sig);
 

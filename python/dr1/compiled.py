@@ -51,9 +51,9 @@ def _as_array(x):
     return np.asarray(x)
 
 
-def _trace(model, arrays, names):
+def _trace(model, arrays, names, graph=None):
     """Runs `model` on symbolic inputs; returns (context, outputs, key)."""
-    ctx = TraceContext(names)
+    ctx = TraceContext(names, graph)
     inputs = [ctx.input(a.shape, a.dtype, f"input{i}") for i, a in enumerate(arrays)]
     was_training = [m.training for m in model.modules()] if isinstance(model, Module) else []
     if isinstance(model, Module):
@@ -77,7 +77,7 @@ def _trace(model, arrays, names):
 
 def _compile(ctx, name, target, cpu, features, opt_level, threads=1, disable_passes=(),
              quantize="", calibration="", layer_precisions=(), calibration_method="minmax",
-             calibration_save=""):
+             calibration_save="", train="", momentum=0.0, weight_decay=0.0):
     try:
         return ctx.graph.compile(target=target, cpu=cpu, features=features,
                                  opt_level=opt_level, name=name, emit="obj",
@@ -85,7 +85,8 @@ def _compile(ctx, name, target, cpu, features, opt_level, threads=1, disable_pas
                                  quantize=quantize, calibration=calibration,
                                  layer_precisions=list(layer_precisions),
                                  calibration_method=calibration_method,
-                                 calibration_save=calibration_save)
+                                 calibration_save=calibration_save, train=train,
+                                 momentum=momentum, weight_decay=weight_decay)
     except _dr1.CompileError as e:
         raise CompileError(str(e)) from None
 
@@ -315,7 +316,7 @@ _DTYPE_CODES = {0: np.float32, 1: np.float64, 2: np.float16, 4: np.int64, 5: np.
                 6: np.int16, 7: np.int8, 8: np.uint8, 9: np.bool_}
 
 
-_MODEL_ABI_VERSION = 2  # DR1_MODEL_ABI_VERSION of include/dr1/model_abi.h
+_MODEL_ABI_VERSION = 3  # DR1_MODEL_ABI_VERSION of include/dr1/model_abi.h
 
 
 class _InfoStruct(ctypes.Structure):
@@ -323,7 +324,8 @@ class _InfoStruct(ctypes.Structure):
                 ("num_outputs", ctypes.c_int32), ("flags", ctypes.c_uint32),
                 ("name", ctypes.c_char_p), ("inputs", ctypes.c_void_p),
                 ("outputs", ctypes.c_void_p), ("workspace_size", ctypes.c_uint64),
-                ("workspace_align", ctypes.c_uint64), ("run", ctypes.c_void_p)]
+                ("workspace_align", ctypes.c_uint64), ("run", ctypes.c_void_p),
+                ("num_inout", ctypes.c_int32), ("reserved", ctypes.c_uint32)]
 
 
 def _model_info(path, name):

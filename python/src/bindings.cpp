@@ -155,7 +155,7 @@ public:
 
   /// A new function argument; returns its value id.
   int addInput(const std::vector<int64_t> &shape, const std::string &dtype,
-               const std::string &name) {
+               const std::string &name, bool trainable) {
     auto type =
         RankedTensorType::get(shape, elementTypeFor(context.get(), dtype));
     BlockArgument arg = body->addArgument(type, loc(name));
@@ -166,6 +166,9 @@ public:
     if (!name.empty())
       func.setArgAttr(arg.getArgNumber(), "dr1.name",
                       StringAttr::get(context.get(), name));
+    if (trainable)
+      func.setArgAttr(arg.getArgNumber(), "dr1.trainable",
+                      UnitAttr::get(context.get()));
     return push(arg);
   }
 
@@ -258,12 +261,17 @@ public:
                     const std::string &quantize, const std::string &calibration,
                     const std::vector<std::string> &layerPrecisions,
                     const std::string &calibrationMethod,
-                    const std::string &calibrationSave) {
+                    const std::string &calibrationSave,
+                    const std::string &train, double momentum,
+                    double weightDecay) {
     DiagnosticCollector diags(*context);
     ::dr1::CompileOptions options =
         compileOptions(target, cpu, features, optLevel, name, emit, threads,
                        disabledPasses, quantize, calibration, layerPrecisions,
                        calibrationMethod, calibrationSave);
+    options.train = train;
+    options.momentum = momentum;
+    options.weightDecay = weightDecay;
     OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
     FailureOr<::dr1::Artifact> art;
     {
@@ -424,7 +432,7 @@ PYBIND11_MODULE(_dr1, m) {
   py::class_<Graph>(m, "Graph")
       .def(py::init<const std::string &>(), py::arg("name") = "forward")
       .def("add_input", &Graph::addInput, py::arg("shape"), py::arg("dtype"),
-           py::arg("name") = "")
+           py::arg("name") = "", py::arg("trainable") = false)
       .def("add_constant", &Graph::addConstant, py::arg("array"),
            py::arg("dtype"), py::arg("name") = "")
       .def("add_op", &Graph::addOp, py::arg("op"), py::arg("operands"),
@@ -443,5 +451,6 @@ PYBIND11_MODULE(_dr1, m) {
            py::arg("quantize") = "", py::arg("calibration") = "",
            py::arg("layer_precisions") = std::vector<std::string>(),
            py::arg("calibration_method") = "minmax",
-           py::arg("calibration_save") = "");
+           py::arg("calibration_save") = "", py::arg("train") = "",
+           py::arg("momentum") = 0.0, py::arg("weight_decay") = 0.0);
 }

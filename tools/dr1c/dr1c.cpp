@@ -149,6 +149,22 @@ static cl::opt<std::string> calibrationMethod(
              "value seen), percentile (0.01% left out at each end) or mse "
              "(least expected squared int8 error)"),
     cl::init("minmax"), cl::cat(dr1Category));
+static cl::opt<std::string>
+    train("train",
+          cl::desc("Compile one training step instead of inference: the entry "
+                   "is a loss (first result a 0-d float tensor) whose "
+                   "dr1.trainable arguments are updated in place by this "
+                   "optimizer, with its state as extra in-place inputs and the "
+                   "learning rate as a run-time input"),
+          cl::value_desc("sgd|adam|adamw"), cl::cat(dr1Category));
+static cl::opt<double> momentum("momentum",
+                                cl::desc("For --train=sgd: momentum"),
+                                cl::init(0.0), cl::cat(dr1Category));
+static cl::opt<double> weightDecay(
+    "weight-decay",
+    cl::desc("For --train: weight decay (L2 for sgd and adam, decoupled "
+             "for adamw)"),
+    cl::init(0.0), cl::cat(dr1Category));
 static cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape for an ONNX input with symbolic dimensions, e.g. "
@@ -255,6 +271,9 @@ int main(int argc, char **argv) {
   options.emulateGPU = gpuEmulate;
   options.profile = profile;
   options.quantize = quantize;
+  options.train = train;
+  options.momentum = momentum;
+  options.weightDecay = weightDecay;
   options.bf16Kernel = bf16Kernel;
   options.accuracyBudget = accuracyBudget;
   options.mixedProgress = [](const std::string &line) {

@@ -116,6 +116,16 @@ struct CompileOptions {
   std::vector<std::string> layerPrecisions;
   /// Called after each calibration sample with (done, total).
   std::function<void(int64_t, int64_t)> calibrationProgress;
+  /// "" (default): the entry runs inference. "sgd", "adam" or "adamw": the
+  /// entry is a loss (first result a 0-d float tensor, parameters marked
+  /// dr1.trainable); it is differentiated (dr1-autodiff) and compiled as one
+  /// training step with that optimizer (dr1-train-step), which updates the
+  /// parameters and optimizer state in place (DR1_MODEL_TRAIN_STEP).
+  std::string train;
+  /// For `train`: SGD momentum, and weight decay (L2 for SGD and Adam,
+  /// decoupled for AdamW).
+  double momentum = 0.0;
+  double weightDecay = 0.0;
   /// Optional dr1 passes to skip (by flag, e.g. "dr1-fold-batch-norm"),
   /// to measure what each contributes.
   std::vector<std::string> disabledPasses;
