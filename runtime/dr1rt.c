@@ -4,6 +4,7 @@
 #endif
 #include "dr1/dr1rt.h"
 #include "cuda_loader.h"
+#include "internal.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -27,6 +28,10 @@ static dr1rt_status fail(dr1rt_status status, const char *message) {
 }
 
 const char *dr1rt_last_error(void) { return last_error; }
+
+void dr1rti_set_last_error(const char *message) {
+  snprintf(last_error, sizeof last_error, "%s", message);
+}
 
 int dr1rt_cuda_available(void) {
   const char *why = dr1rti_cuda_init_error();

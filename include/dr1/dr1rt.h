@@ -4,7 +4,8 @@
  * management and a generic runner over a model's metadata, and for models
  * compiled for NVIDIA GPUs (-target=nvptx) the CUDA driver loader and kernel
  * launcher they call (libcuda.so.1 is opened at run time; nothing links
- * against CUDA). Later: training loop, checkpoints.
+ * against CUDA); and the training loop of steps compiled with dr1c --train,
+ * with checkpoints.
  *
  *   #include "mlp.h"
  *   #include "dr1/dr1rt.h"
@@ -34,7 +35,7 @@ extern "C" {
 #endif
 
 #define DR1RT_VERSION_MAJOR 0
-#define DR1RT_VERSION_MINOR 2
+#define DR1RT_VERSION_MINOR 3
 
 typedef enum dr1rt_status {
   DR1RT_OK = 0,
@@ -92,6 +93,73 @@ DR1RT_API dr1rt_status dr1rt_session_run(dr1rt_session *session,
                                          const void *const *inputs,
                                          void *const *outputs);
 DR1RT_API void dr1rt_session_destroy(dr1rt_session *session);
+
+/* Training. A trainer runs a step compiled with dr1c --train
+ * (DR1_MODEL_TRAIN_STEP): it owns the step's in-place inputs (parameters,
+ * then optimizer state; all zero on creation: write the initial
+ * parameters through dr1rt_trainer_tensor or load a checkpoint), its
+ * outputs and its workspace. The step's other inputs but the last are the
+ * batch (e.g. input and labels); the last is the learning rate. Errors
+ * leave a one-line reason in dr1rt_last_error(). See docs/training.md.
+ *
+ *   dr1rt_trainer *t;
+ *   dr1rt_trainer_create(&mlp_step_info, &t);
+ *   init_parameters(dr1rt_trainer_tensor(t, 0), ...);
+ *   for (int e = 1; e <= 3; ++e)
+ *     dr1rt_trainer_epoch(t, next_batch, &data, 0.1f, NULL, NULL, e, &loss,
+ * NULL); dr1rt_trainer_save(t, "mlp.ckpt");
+ */
+typedef struct dr1rt_trainer dr1rt_trainer;
+
+/* Writes the next batch into `batch` (one buffer per batch input, in the
+ * step's order, sized as its dr1_tensor_info says). Returns 1 when it
+ * wrote one, 0 when the data is exhausted (end of the epoch), a negative
+ * value on error. */
+typedef int (*dr1rt_batch_source)(void *user, void *const *batch);
+/* Called after every step: epoch (as passed in), steps so far in it, loss. */
+typedef void (*dr1rt_progress_fn)(void *user, int epoch, int64_t step,
+                                  float loss);
+
+DR1RT_API dr1rt_status dr1rt_trainer_create(const dr1_model_info *step,
+                                            dr1rt_trainer **out);
+DR1RT_API void dr1rt_trainer_destroy(dr1rt_trainer *trainer);
+/* In-place tensor `index` (0 <= index < num_inout), 64-byte aligned; NULL
+ * out of range. */
+DR1RT_API void *dr1rt_trainer_tensor(dr1rt_trainer *trainer, int index);
+DR1RT_API int dr1rt_trainer_num_batch_inputs(const dr1rt_trainer *trainer);
+/* Output `index` of the last step (0: the loss). */
+DR1RT_API const void *dr1rt_trainer_output(const dr1rt_trainer *trainer,
+                                           int index);
+/* One step on `batch`; the loss in *loss (may be NULL). */
+DR1RT_API dr1rt_status dr1rt_trainer_step(dr1rt_trainer *trainer,
+                                          const void *const *batch, float lr,
+                                          float *loss);
+/* A step per batch until `source` ends; the mean loss and the number of
+ * steps (either may be NULL). */
+DR1RT_API dr1rt_status dr1rt_trainer_epoch(dr1rt_trainer *trainer,
+                                           dr1rt_batch_source source,
+                                           void *user, float lr,
+                                           dr1rt_progress_fn progress,
+                                           void *progress_user, int epoch,
+                                           double *mean_loss, int64_t *steps);
+/* Runs `eval`, the loss function compiled without --train (inputs: the
+ * parameters, then the same batch inputs), with the trainer's current
+ * parameters over `source`: the mean of its first output, and the
+ * accuracy when its second output is [N, C] f32 logits and the last batch
+ * input [N] int64 labels (else -1). */
+DR1RT_API dr1rt_status dr1rt_trainer_evaluate(dr1rt_trainer *trainer,
+                                              const dr1_model_info *eval,
+                                              dr1rt_batch_source source,
+                                              void *user, double *mean_loss,
+                                              double *accuracy);
+/* Checkpoints: every in-place tensor with its name, type and shape
+ * (format in docs/training.md). Saving writes a temporary file and renames
+ * it; loading checks names, types and shapes and changes nothing on
+ * error. */
+DR1RT_API dr1rt_status dr1rt_trainer_save(const dr1rt_trainer *trainer,
+                                          const char *path);
+DR1RT_API dr1rt_status dr1rt_trainer_load(dr1rt_trainer *trainer,
+                                          const char *path);
 
 /* Threads for models compiled with --num-threads > 1 (OpenMP), for runs
  * started from the calling thread. Forwards to omp_set_num_threads when the
