@@ -6,7 +6,7 @@
     loss = dr1.cross_entropy(model(x), y); loss.backward(); optimizer.step()
     fast = dr1.optimize(model, method='static')   # native code, same signature
 """
-from . import functional, nn, ops  # noqa: F401
+from . import functional, models, nn, ops  # noqa: F401
 from .compiled import (Artifact, DeviceError, OnnxModel, StaticModel,  # noqa: F401
                        __version__, cache_dir, from_onnx, optimize)
 from .nn import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout,  # noqa: F401
@@ -20,3 +20,4 @@ from .tensor import (Tensor, arange, bool_, float16, float32, float64, from_nump
                      full, int32, int64, manual_seed, no_grad, ones, rand, randn, tensor,
                      zeros)
 from .tracer import CompileError, TracingError  # noqa: F401
+from .training import Trainer  # noqa: F401

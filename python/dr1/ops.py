@@ -446,8 +446,20 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                                          bias if bias is not None else zero,
                                          running_mean, running_var], {"epsilon": float(eps)})
     elif _tracing(x):
-        from .tracer import TracingError
-        raise TracingError.here("batch_norm in training mode cannot be compiled; call model.eval()")
+        # Compiled training (dr1.Trainer): batch statistics, from dr1 ops
+        # so they differentiate. Running statistics are not updated here
+        # (the trainer re-estimates them eagerly before evaluating).
+        shape = (1, c) + (1,) * (x.ndim - 2)
+        dims = (0,) + tuple(range(2, x.ndim))
+        mu = mean(x, dims, keepdim=True)
+        xc = sub(x, mu)
+        var = mean(mul(xc, xc), dims, keepdim=True)
+        xhat = mul(xc, rsqrt(add(var, float(eps))))
+        if weight is not None:
+            xhat = mul(xhat, reshape(weight, shape))
+        if bias is not None:
+            xhat = add(xhat, reshape(bias, shape))
+        return xhat
     shape = (1, c) + (1,) * (x.ndim - 2)
     dims = (0,) + tuple(range(2, x.ndim))
     if training:
@@ -655,9 +667,18 @@ def embedding(indices, weight):
 
 # -- losses ---------------------------------------------------------------------------
 def nll_loss(log_probs, target, reduction="mean"):
-    if _tracing(log_probs, target):
-        from .tracer import TracingError
-        raise TracingError.here("losses are not compiled by dr1.optimize (inference only)")
+    ctx = _tracing(log_probs, target)
+    if ctx:
+        # Compiled (dr1.Trainer): a one-hot mask from the integer labels;
+        # the labels' path carries no gradient.
+        n, c = log_probs.shape
+        tgt = target if isinstance(target, Tensor) else Tensor(np.asarray(target, np.int64))
+        col = ctx.op("reshape", [tgt], {}, result_shape=(n, 1), result_dtype=tgt.dtype)
+        classes = Tensor(np.arange(c, dtype=np.dtype(tgt.dtype)).reshape(1, c))
+        hot = ctx.op("equal", [col, classes], result_dtype=np.bool_)
+        hot = ctx.cast(hot, log_probs.dtype)
+        picked = sum(mul(log_probs, hot), 1)
+        return neg(mean(picked, 0) if reduction == "mean" else sum(picked, 0))
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     n = log_probs.shape[0]
     picked = log_probs.data[np.arange(n), t]

@@ -39,8 +39,10 @@ class TraceValue:
 
 
 class TraceContext:
-    def __init__(self, names=None):
-        self.graph = _dr1.Graph("forward")
+    def __init__(self, names=None, graph=None):
+        # `graph`: anything with _dr1.Graph's builder methods (the ONNX
+        # exporter records nodes through one).
+        self.graph = graph if graph is not None else _dr1.Graph("forward")
         self.names = names or {}
         self.constants = {}
         self.digest = hashlib.sha256()
@@ -52,8 +54,9 @@ class TraceContext:
         t._trace = TraceValue(self, vid, self.graph.shape(vid), dtype)
         return t
 
-    def input(self, shape, dtype, name):
-        return self._wrap(self.graph.add_input(list(shape), np.dtype(dtype).name, name), dtype)
+    def input(self, shape, dtype, name, trainable=False):
+        return self._wrap(self.graph.add_input(list(shape), np.dtype(dtype).name, name,
+                                               trainable=trainable), dtype)
 
     def value(self, t):
         if isinstance(t, Tensor) and t._trace is not None:
