@@ -177,6 +177,54 @@ def Autodiff : Pass<"dr1-autodiff", "ModuleOp"> {
   let dependentDialects = ["mlir::dr1::Dr1Dialect"];
 }
 
+def Rematerialize : Pass<"dr1-rematerialize", "ModuleOp"> {
+  let summary = "Gradient checkpointing: recompute forward values in the backward pass";
+  let description = [{
+    On every gradient function (`dr1.gradient_of`, from `dr1-autodiff`):
+    the forward ops (those the loss function's own results depend on) are
+    cut into `segments` runs of consecutive ops, each with about as many of
+    the m ops whose values the backward pass reads (0: ceil(sqrt(m))
+    runs). The backward pass keeps only each run's last such value, values
+    used across runs, and the whole last run; every other forward value it
+    reads is recomputed from those, once per run, right before the backward
+    pass first needs a value of that run. Memory planning then reuses a
+    run's activations as soon as its backward part is done: about 2 sqrt(m)
+    saved activations alive instead of m, for about one more forward
+    pass. Recomputed ops read kept values and parameters through
+    `dr1.barrier` (a short-lived copy per run), so CSE merges neither them
+    nor what they lower to (a linear's transposed weights) with the
+    forward pass's.
+
+    Before (forward ops %a, %b, %c, %d in two runs; the backward pass
+    reads %a):
+    ```mlir
+    %a = dr1.linear %x, %w1 : ...
+    %b = dr1.relu %a : ...          // last of run 0: kept
+    %c = dr1.linear %b, %w2 : ...
+    %d = dr1.reduce_sum %c : ...    // run 1 (the last): kept
+    ...
+    %g = dr1.greater %a, %zero : ...
+    ```
+    After:
+    ```mlir
+    ...
+    %x2 = dr1.barrier %x : ...
+    %w12 = dr1.barrier %w1 : ...
+    %a2 = dr1.linear %x2, %w12 : ...     // %a recomputed
+    %g = dr1.greater %a2, %zero : ...
+    ```
+  }];
+  let options = [
+    Option<"segments", "segments", "int64_t", "0",
+           "runs of forward ops (0: ceil(sqrt(number of forward ops)))">,
+  ];
+  let statistics = [
+    Statistic<"numRecomputedOps", "recomputed-ops",
+              "forward ops cloned into the backward pass">,
+  ];
+  let dependentDialects = ["mlir::dr1::Dr1Dialect"];
+}
+
 def TrainStep : Pass<"dr1-train-step", "ModuleOp"> {
   let summary = "Build one training step (forward, backward, optimizer update) from a gradient function";
   let description = [{
@@ -200,16 +248,22 @@ def TrainStep : Pass<"dr1-train-step", "ModuleOp"> {
     func.func @loss_grad(%w: ..., %x: ...) -> (tensor<f32>, tensor<3x4xf32>)
         attributes {dr1.gradient_of = @loss}
     ```
-    After `--dr1-train-step=optimizer=sgd` (besides both):
+    After `--dr1-train-step=optimizer=sgd` (besides both): the gradient
+    function's body, with each update placed as soon as its gradient is
+    complete and nothing reads the parameter any more (gradients die at
+    once instead of piling up until the end of the backward pass):
     ```mlir
     func.func @loss_train_step(%w: tensor<3x4xf32> {dr1.trainable, dr1.name = "w"},
                                %x: tensor<2x4xf32>, %lr: tensor<f32> {dr1.name = "lr"})
         -> (tensor<f32>, tensor<3x4xf32> {dr1.name = "w", dr1.tied = 0 : i64})
         attributes {dr1.optimizer = "sgd", dr1.train_step_of = @loss} {
-      %r:2 = call @loss_grad(%w, %x) : ...
-      %u = dr1.mul %lr, %r#1 : (tensor<f32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+      %y = dr1.linear %x, %w : ...
+      %l = dr1.reduce_sum %y : (tensor<2x3xf32>) -> tensor<f32>
+      ...
+      %dw = dr1.matmul %gt, %x : (tensor<3x2xf32>, tensor<2x4xf32>) -> tensor<3x4xf32>
+      %u = dr1.mul %lr, %dw : (tensor<f32>, tensor<3x4xf32>) -> tensor<3x4xf32>
       %nw = dr1.sub %w, %u : ...
-      return %r#0, %nw : tensor<f32>, tensor<3x4xf32>
+      return %l, %nw : tensor<f32>, tensor<3x4xf32>
     }
     ```
   }];

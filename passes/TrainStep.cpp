@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 
 namespace mlir::dr1 {
 #define GEN_PASS_DEF_TRAINSTEP
@@ -138,15 +139,10 @@ struct TrainStepPass : mlir::dr1::impl::TrainStepBase<TrainStepPass> {
     b.setInsertionPointToStart(body);
     Builder h{b, loss.getLoc()};
 
-    SmallVector<Value> callArgs;
-    for (unsigned i = 0; i < loss.getNumArguments(); ++i)
-      callArgs.push_back(body->getArgument(argOf[i]));
-    auto call = func::CallOp::create(b, loss.getLoc(), grad, callArgs);
-
-    SmallVector<Value> results(call.getResults().take_front(numResults));
     SmallVector<DictionaryAttr> resultAttrs;
     for (unsigned i = 0; i < numResults; ++i)
       resultAttrs.push_back(loss.getResultAttrDict(i));
+    SmallVector<Value> results;
     auto tie = [&](Value v, unsigned arg) {
       results.push_back(v);
       resultAttrs.push_back(b.getDictionaryAttr(
@@ -165,11 +161,44 @@ struct TrainStepPass : mlir::dr1::impl::TrainStepBase<TrainStepPass> {
       biasCorr2 = h.div(
           one, h.sub(one, PowOp::create(b, h.loc, h.scalar(f32, beta2), step)));
     }
+    Operation *afterScalars =
+        body->empty() ? nullptr : &body->getOperations().back();
+
+    // The gradient function's body, then each parameter's update as soon
+    // as its gradient is complete and nothing reads the parameter any
+    // more: gradients die at once instead of piling up until the end of
+    // the backward pass (and the update may overwrite the parameter).
+    IRMapping map;
+    for (unsigned i = 0; i < loss.getNumArguments(); ++i)
+      map.map(grad.getArgument(i), body->getArgument(argOf[i]));
+    Block &gradBody = grad.getBody().front();
+    for (Operation &op : gradBody.without_terminator())
+      b.clone(op, map);
+    SmallVector<Value> gradResults;
+    for (Value v : gradBody.getTerminator()->getOperands())
+      gradResults.push_back(map.lookupOrDefault(v));
+    results.assign(gradResults.begin(), gradResults.begin() + numResults);
+    auto readyPoint = [&](Value w, Value g) {
+      Operation *ready = g.getDefiningOp();
+      if (ready && ready->getBlock() != body)
+        ready = nullptr;
+      for (Operation *user : w.getUsers())
+        if (user->getBlock() == body &&
+            (!ready || ready->isBeforeInBlock(user)))
+          ready = user;
+      if (!ready)
+        ready = afterScalars;
+      if (ready)
+        b.setInsertionPointAfter(ready);
+      else
+        b.setInsertionPointToStart(body);
+    };
     SmallVector<std::pair<Value, unsigned>> newState;
     for (auto [k, p] : llvm::enumerate(params)) {
       Value w = body->getArgument(argOf[p]);
       Type elem = cast<RankedTensorType>(w.getType()).getElementType();
-      Value g = call.getResult(numResults + k);
+      Value g = gradResults[numResults + k];
+      readyPoint(w, g);
       Value lrE = h.like(lr, elem);
       bool decoupled = optimizer == "adamw";
       if (weightDecay != 0.0 && !decoupled)
@@ -206,6 +235,7 @@ struct TrainStepPass : mlir::dr1::impl::TrainStepBase<TrainStepPass> {
     if (adam)
       tie(step, *stepArg);
 
+    b.setInsertionPointToEnd(body);
     func::ReturnOp::create(b, loss.getLoc(), results);
     SmallVector<Type> resultTypes;
     for (Value v : results)

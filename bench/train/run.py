@@ -7,15 +7,21 @@ encoder; one thread, random data, fixed shapes.
   python3 bench/train/run.py [--write-docs] [--models mlp,cnn,bert]
 
 Per model: the median of 10 steps (after one warm-up step) for each mode,
-interleaved in one process; the compile time of the step; and its
-workspace (every intermediate of forward and backward, planned into one
-arena), against the parameters' bytes. PyTorch is compared where it is
+in one process; the compile time of the step; and its workspace (every
+intermediate of forward and backward, planned into one arena), against
+the parameters' bytes. Table 2: the same compiled step with gradient
+checkpointing (rematerialize='sqrt'): workspace and step time against
+the plain step's. numpy's BLAS runs on one thread (OPENBLAS_NUM_THREADS=1,
+set here) like the compiled code. PyTorch is compared where it is
 installed (it is not on the machine these tables come from).
 """
 import argparse
 import os
 import sys
 import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
@@ -54,7 +60,7 @@ def main():
         have_torch = True
     except ImportError:
         have_torch = False
-    rows = []
+    rows, remat_rows = [], []
     for desc, make, x, y, key in models():
         if key not in wanted:
             continue
@@ -73,6 +79,16 @@ def main():
         c = median_latency(lambda: t_c.step(x, y), repeat=10)
         e = median_latency(lambda: t_e.step(x, y), repeat=10 if key != "bert" else 5)
         rows.append((desc, c * 1e3, e * 1e3, e / c, first, ws / 2**20, params / 2**20))
+        dr1.manual_seed(0)
+        t_r = dr1.Trainer(make(), [(x, y)], lr=1e-4, optimizer="adamw", log=False,
+                          rematerialize="sqrt")
+        t_r.step(x, y)
+        ws_r = next(iter(t_r._steps.values())).loaded.workspace_size
+        r = median_latency(lambda: t_r.step(x, y), repeat=10)
+        remat_rows.append((desc, ws / 2**20, ws_r / 2**20, 1 - ws_r / ws, c * 1e3, r * 1e3,
+                           r / c - 1))
+        print(f"  checkpointed: workspace {ws_r / 2**20:.1f} MiB ({1 - ws_r / ws:.0%} less), "
+              f"step {r * 1e3:.1f} ms ({r / c - 1:+.0%})", flush=True)
         print(f"{desc}: compiled {c * 1e3:.1f} ms, eager {e * 1e3:.1f} ms "
               f"({e / c:.2f}x), first step incl. compile {first:.1f} s, workspace "
               f"{ws / 2**20:.1f} MiB, parameters {params / 2**20:.1f} MiB", flush=True)
@@ -87,6 +103,11 @@ def main():
             "numpy autograd plus dr1.AdamW. " +
             ("" if have_torch else "PyTorch is not installed on this machine, so there is "
              "no PyTorch column (the goal \"faster than PyTorch eager\" is unmeasured)."))
+    lines += ["", "| model | workspace (MiB) | checkpointed (MiB) | less memory | step (ms) | "
+              "checkpointed step (ms) | more time |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in remat_rows:
+        lines.append(f"| {r[0]} | {r[1]:.1f} | {r[2]:.1f} | {r[3]:.0%} | {r[4]:.1f} | "
+                     f"{r[5]:.1f} | {r[6]:+.0%} |")
     text = "\n".join(lines) + "\n\n" + note
     print(text)
     if args.write_docs:

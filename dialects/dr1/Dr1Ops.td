@@ -461,6 +461,25 @@ def Dr1_BroadcastOp : Dr1_Op<"broadcast", [Pure, Dr1_Elementwise,
   let hasFolder = 1;
 }
 
+def Dr1_BarrierOp : Dr1_Op<"barrier", [Pure, SameOperandsAndResultType]> {
+  let summary = "The operand, as a value optimizations do not look through";
+  let description = [{
+    Returns its operand. Rematerialization (dr1-rematerialize) reads
+    checkpoints through it, so that the recomputed ops it clones differ
+    from the forward pass's and common-subexpression elimination cannot
+    merge them back (which would keep every activation alive again). It
+    lowers to a copy into a fresh tensor (bufferization.alloc_tensor), one
+    pass over the checkpoint per recomputed segment.
+
+    ```mlir
+    %c2 = dr1.barrier %c : tensor<8x64xf32>
+    ```
+  }];
+  let arguments = (ins Dr1_AnyTensor:$input);
+  let results = (outs Dr1_AnyTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
 def Dr1_CastOp : Dr1_Op<"cast", [Pure, Dr1_Differentiable, Dr1_Elementwise]> {
   let summary = "Element type conversion";
   let description = [{

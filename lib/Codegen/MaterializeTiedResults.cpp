@@ -12,8 +12,10 @@
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
 
@@ -39,6 +41,41 @@ OpOperand *destinationOf(Value v) {
         res.getResultNumber() < inits.size())
       return &inits[res.getResultNumber()];
   return nullptr;
+}
+
+/// An elementwise update reads the old value through its destination
+/// (`%out`), not as a separate input aliasing it: once the op is tiled or
+/// vectorized, bufferization sees the loop read the buffer it writes only
+/// through the iteration value, and needs no copy.
+void readThroughInit(linalg::GenericOp g, OpOperand *init) {
+  AffineMap initMap = g.getMatchingIndexingMap(init);
+  BlockArgument outArg = g.getMatchingBlockArgument(init);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  SmallVector<unsigned> dropped;
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    if (in->get() == init->get() && g.getMatchingIndexingMap(in) == initMap) {
+      g.getMatchingBlockArgument(in).replaceAllUsesWith(outArg);
+      dropped.push_back(in->getOperandNumber());
+      continue;
+    }
+    inputs.push_back(in->get());
+    maps.push_back(g.getMatchingIndexingMap(in));
+  }
+  if (dropped.empty())
+    return;
+  for (OpOperand &o : g.getDpsInitsMutable())
+    maps.push_back(g.getMatchingIndexingMap(&o));
+  IRRewriter rw(g.getContext());
+  rw.setInsertionPoint(g);
+  auto ng = linalg::GenericOp::create(rw, g.getLoc(), g.getResultTypes(),
+                                      inputs, g.getDpsInits(), maps,
+                                      g.getIteratorTypesArray());
+  rw.inlineRegionBefore(g.getRegion(), ng.getRegion(), ng.getRegion().begin());
+  Block &body = ng.getRegion().front();
+  for (unsigned i : llvm::reverse(dropped))
+    body.eraseArgument(i);
+  rw.replaceOp(g, ng.getResults());
 }
 
 struct MaterializeTiedResultsPass
@@ -69,8 +106,11 @@ struct MaterializeTiedResultsPass
       // where the old value is read later. A result with another producer
       // is copied into the argument after bufferization.
       OpOperand *init = destinationOf(v);
-      if (init && init->get().getDefiningOp<tensor::EmptyOp>())
+      if (init && init->get().getDefiningOp<tensor::EmptyOp>()) {
         init->set(arg);
+        if (auto g = dyn_cast<linalg::GenericOp>(init->getOwner()))
+          readThroughInit(g, init);
+      }
     }
   }
 };

@@ -341,6 +341,9 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
   FailureOr<func::FuncOp> entry = findEntry(module, options.entry);
   if (failed(entry))
     return failure();
+  if (options.train.empty() && options.rematerialize >= 0)
+    return emitError(UnknownLoc::get(ctx),
+                     "--rematerialize applies to training steps (--train)");
   if (!options.train.empty()) {
     if (options.train != "sgd" && options.train != "adam" &&
         options.train != "adamw")
@@ -350,6 +353,9 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
       return emitError(UnknownLoc::get(ctx),
                        "--train and --quantize cannot be combined: training "
                        "steps run in the parameters' own precision");
+    if (options.rematerialize < -1)
+      return emitError(UnknownLoc::get(ctx),
+                       "--rematerialize takes sqrt or a number of segments");
     if (options.momentum < 0 || options.weightDecay < 0)
       return emitError(UnknownLoc::get(ctx),
                        "--momentum and --weight-decay must not be negative");
@@ -370,7 +376,7 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
         f.setPrivate();
     if (failed(runStage(module, [&](OpPassManager &pm) {
           buildTrainStepPipeline(pm, options.train, options.momentum,
-                                 options.weightDecay);
+                                 options.weightDecay, options.rematerialize);
         })))
       return failure();
     entry = module.lookupSymbol<func::FuncOp>(lossName + "_train_step");

@@ -45,9 +45,18 @@ void dr1::buildGraphPipeline(OpPassManager &pm,
 }
 
 void dr1::buildTrainStepPipeline(OpPassManager &pm, llvm::StringRef optimizer,
-                                 double momentum, double weightDecay) {
+                                 double momentum, double weightDecay,
+                                 int64_t rematerialize) {
   addPipeline(pm, "inline,canonicalize,cse");
   pm.addPass(mlir::dr1::createAutodiff());
+  // Checkpointing needs the backward pass's final form: CSE first, so it
+  // sees which forward values the backward pass really reads.
+  if (rematerialize >= 0) {
+    addPipeline(pm, "canonicalize,cse");
+    mlir::dr1::RematerializeOptions rm;
+    rm.segments = rematerialize;
+    pm.addPass(mlir::dr1::createRematerialize(rm));
+  }
   mlir::dr1::TrainStepOptions ts;
   ts.optimizer = optimizer.str();
   ts.momentum = momentum;
@@ -99,7 +108,6 @@ static void addBufferization(OpPassManager &pm) {
   addPipeline(pm,
               "canonicalize,cse,loop-invariant-subset-hoisting,canonicalize,"
               "loop-invariant-code-motion,func.func(dr1-unshare-fills),"
-              "func.func(dr1-materialize-tied-results),"
               "eliminate-empty-tensors,"
               "one-shot-bufferize{bufferize-function-boundaries "
               "function-boundary-type-conversion=identity-layout-map},"
@@ -116,6 +124,10 @@ static void addBufferization(OpPassManager &pm) {
 
 void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
                                   llvm::ArrayRef<std::string> disabled) {
+  // Before tiling and fusion: the loops they build then start from the
+  // tied arguments' buffers.
+  pm.addNestedPass<mlir::func::FuncOp>(
+      mlir::dr1::createMaterializeTiedResults());
   // Without threads, parallel loops from the lowering (attention's query
   // blocks) run in order, and their scratch buffers join the workspace.
   if (target.threads <= 1)
@@ -160,6 +172,8 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
 // matters to the NVVM stage); the parameter mirrors the CPU strategy's.
 void dr1::buildGPUCodegenPipeline(OpPassManager &pm,
                                   const TargetInfo & /*target*/, bool mapOnly) {
+  pm.addNestedPass<mlir::func::FuncOp>(
+      mlir::dr1::createMaterializeTiedResults());
   // Attention's query blocks run in order on the host, each block's
   // products as kernels.
   pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createSerializeForall());

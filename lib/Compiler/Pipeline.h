@@ -7,10 +7,12 @@
 
 namespace dr1 {
 
-/// Inlines, differentiates the loss (dr1-autodiff) and builds
-/// `@<loss>_train_step` with `optimizer` (dr1-train-step).
+/// Inlines, differentiates the loss (dr1-autodiff), checkpoints it
+/// (dr1-rematerialize with `rematerialize` runs; -1: off, 0: sqrt) and
+/// builds `@<loss>_train_step` with `optimizer` (dr1-train-step).
 void buildTrainStepPipeline(mlir::OpPassManager &pm, llvm::StringRef optimizer,
-                            double momentum, double weightDecay);
+                            double momentum, double weightDecay,
+                            int64_t rematerialize = -1);
 
 /// dr1 level: inlining, canonicalization (folds, shape-level rewrites), CSE,
 /// and the graph optimizations not listed in `disabled`.

@@ -77,7 +77,8 @@ def _trace(model, arrays, names, graph=None):
 
 def _compile(ctx, name, target, cpu, features, opt_level, threads=1, disable_passes=(),
              quantize="", calibration="", layer_precisions=(), calibration_method="minmax",
-             calibration_save="", train="", momentum=0.0, weight_decay=0.0):
+             calibration_save="", train="", momentum=0.0, weight_decay=0.0,
+             rematerialize=-1):
     try:
         return ctx.graph.compile(target=target, cpu=cpu, features=features,
                                  opt_level=opt_level, name=name, emit="obj",
@@ -86,7 +87,8 @@ def _compile(ctx, name, target, cpu, features, opt_level, threads=1, disable_pas
                                  layer_precisions=list(layer_precisions),
                                  calibration_method=calibration_method,
                                  calibration_save=calibration_save, train=train,
-                                 momentum=momentum, weight_decay=weight_decay)
+                                 momentum=momentum, weight_decay=weight_decay,
+                                 rematerialize=rematerialize)
     except _dr1.CompileError as e:
         raise CompileError(str(e)) from None
 

@@ -58,7 +58,8 @@ class _CompiledStep:
                 p._trace = t
         key = ctx.finish([loss, out])
         opt = trainer.optimizer
-        options = (opt, trainer.momentum, trainer.weight_decay, trainer.threads)
+        options = (opt, trainer.momentum, trainer.weight_decay, trainer.threads,
+                   trainer.rematerialize)
         h = hashlib.sha256((key + repr(options) + __version__ +
                             _compiler_fingerprint()).encode()).hexdigest()[:32]
         name = "t" + h[:16]
@@ -67,10 +68,12 @@ class _CompiledStep:
         if not os.path.exists(path):
             t0 = time.perf_counter()
             obj = _compile(ctx, name, "host", "", "", 3, trainer.threads, train=opt,
-                           momentum=trainer.momentum, weight_decay=trainer.weight_decay)[0]
+                           momentum=trainer.momentum, weight_decay=trainer.weight_decay,
+                           rematerialize=trainer.rematerialize)[0]
             _link_shared(obj, path, trainer.threads)
             self.compile_seconds = time.perf_counter() - t0
         ws, in_specs, out_specs = _model_info(path, name)
+        self.workspace_size = ws
         out_specs = [(shape, dtype) for _, shape, dtype in out_specs]
         self.loaded = _Loaded(path, name, in_specs, out_specs, ws, trainer.threads)
 
@@ -95,11 +98,13 @@ class Trainer:
     tensor built from dr1 ops. compiled=False runs the same loop eagerly
     (dr1's autograd and optimizers). With checkpoint_dir, parameters and
     optimizer state are saved after every epoch (see save_checkpoint).
+    rematerialize='sqrt' (or a number of segments) compiles the step with
+    gradient checkpointing: less activation memory for some recomputation.
     """
 
     def __init__(self, model, train_loader, val_loader=None, lr=1e-3, optimizer="adamw",
                  loss="cross_entropy", momentum=0.0, weight_decay=None, compiled=True,
-                 checkpoint_dir=None, threads=1, log=True):
+                 checkpoint_dir=None, threads=1, log=True, rematerialize=None):
         if not isinstance(model, Module):
             raise TypeError("dr1.Trainer trains a dr1.Module")
         if lr <= 0:
@@ -107,6 +112,15 @@ class Trainer:
         self.model, self.train_loader, self.val_loader = model, train_loader, val_loader
         self.lr, self.compiled, self.threads = float(lr), compiled, int(threads)
         self.checkpoint_dir, self.log = checkpoint_dir, log
+        if rematerialize is None:
+            self.rematerialize = -1
+        elif rematerialize == "sqrt":
+            self.rematerialize = 0
+        elif isinstance(rematerialize, int) and rematerialize >= 2:
+            self.rematerialize = rematerialize
+        else:
+            raise ValueError(f"rematerialize: 'sqrt' or a number of segments >= 2, not "
+                             f"{rematerialize!r}")
         if isinstance(optimizer, (SGD, Adam)):
             inst = optimizer
             self.optimizer = {SGD: "sgd", Adam: "adam", AdamW: "adamw"}[type(inst)]

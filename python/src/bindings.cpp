@@ -263,7 +263,7 @@ public:
                     const std::string &calibrationMethod,
                     const std::string &calibrationSave,
                     const std::string &train, double momentum,
-                    double weightDecay) {
+                    double weightDecay, int64_t rematerialize) {
     DiagnosticCollector diags(*context);
     ::dr1::CompileOptions options =
         compileOptions(target, cpu, features, optLevel, name, emit, threads,
@@ -272,6 +272,7 @@ public:
     options.train = train;
     options.momentum = momentum;
     options.weightDecay = weightDecay;
+    options.rematerialize = rematerialize;
     OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
     FailureOr<::dr1::Artifact> art;
     {
@@ -452,5 +453,6 @@ PYBIND11_MODULE(_dr1, m) {
            py::arg("layer_precisions") = std::vector<std::string>(),
            py::arg("calibration_method") = "minmax",
            py::arg("calibration_save") = "", py::arg("train") = "",
-           py::arg("momentum") = 0.0, py::arg("weight_decay") = 0.0);
+           py::arg("momentum") = 0.0, py::arg("weight_decay") = 0.0,
+           py::arg("rematerialize") = -1);
 }

@@ -16,17 +16,23 @@
 // SGD-SAME: %[[LR:[a-z0-9]+]]: tensor<f32> {dr1.name = "lr"}
 // SGD-SAME: -> (tensor<f32>, tensor<2x3xf32>, tensor<3x4xf32> {dr1.name = "w", dr1.tied = 0 : i64}, tensor<3xf32> {dr1.name = "b", dr1.tied = 1 : i64}, tensor<3x4xf32> {dr1.name = "momentum.w", dr1.tied = 2 : i64}, tensor<3xf32> {dr1.name = "momentum.b", dr1.tied = 3 : i64})
 // SGD-SAME: attributes {dr1.optimizer = "sgd", dr1.train_step_of = @loss}
-// SGD: %[[G:.*]]:4 = call @loss_grad(%[[W]], %[[X]], %[[B]])
+// The gradient function's body is inlined and each update placed as soon
+// as its gradient is complete and the parameter is no longer read.
+// SGD: %[[Y:.*]] = dr1.linear %[[X]], %[[W]], %[[B]]
+// SGD: %[[L:.*]] = dr1.reduce_sum %[[Y]]
+// SGD: %[[GW:.*]] = dr1.matmul %{{.*}}, %[[X]] : (tensor<3x2xf32>, tensor<2x4xf32>) -> tensor<3x4xf32>
 // As PyTorch's SGD does: g += wd p; v = mu v + g; p -= lr v.
 // SGD: %[[WD:.*]] = dr1.constant dense<0.00999999977> : tensor<f32>
 // SGD: %[[DP:.*]] = dr1.mul %[[WD]], %[[W]]
-// SGD: %[[GW:.*]] = dr1.add %[[G]]#2, %[[DP]]
+// SGD: %[[GWD:.*]] = dr1.add %[[GW]], %[[DP]]
 // SGD: %[[MU:.*]] = dr1.constant dense<0.899999976> : tensor<f32>
 // SGD: %[[MV:.*]] = dr1.mul %[[MU]], %[[VW]]
-// SGD: %[[NVW:.*]] = dr1.add %[[MV]], %[[GW]]
+// SGD: %[[NVW:.*]] = dr1.add %[[MV]], %[[GWD]]
 // SGD: %[[STEP:.*]] = dr1.mul %[[LR]], %[[NVW]]
 // SGD: %[[NW:.*]] = dr1.sub %[[W]], %[[STEP]]
-// SGD: return %[[G]]#0, %[[G]]#1, %[[NW]], %{{.*}}, %[[NVW]], %{{.*}} :
+// The bias's gradient comes after the weight's update.
+// SGD: %[[GB:.*]] = dr1.reduce_sum %{{.*}} {axes = array<i64: 0>}
+// SGD: return %[[L]], %[[Y]], %[[NW]], %{{.*}}, %[[NVW]], %{{.*}} :
 
 // Adam keeps two moments per parameter and a step counter; bias
 // correction 1 / (1 - beta^t) from the incremented step.

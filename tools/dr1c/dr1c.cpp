@@ -165,6 +165,13 @@ static cl::opt<double> weightDecay(
     cl::desc("For --train: weight decay (L2 for sgd and adam, decoupled "
              "for adamw)"),
     cl::init(0.0), cl::cat(dr1Category));
+static cl::opt<std::string> rematerialize(
+    "rematerialize",
+    cl::desc("For --train: gradient checkpointing; keep only segment "
+             "boundaries of the forward pass and recompute the rest in the "
+             "backward pass: sqrt (sqrt(n) segments) or a number of "
+             "segments"),
+    cl::value_desc("sqrt|N"), cl::cat(dr1Category));
 static cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape for an ONNX input with symbolic dimensions, e.g. "
@@ -274,6 +281,14 @@ int main(int argc, char **argv) {
   options.train = train;
   options.momentum = momentum;
   options.weightDecay = weightDecay;
+  if (rematerialize == "sqrt") {
+    options.rematerialize = 0;
+  } else if (!rematerialize.empty()) {
+    if (StringRef(rematerialize).getAsInteger(10, options.rematerialize) ||
+        options.rematerialize < 2)
+      fatal("--rematerialize takes sqrt or a number of segments >= 2, not '" +
+            rematerialize + "'");
+  }
   options.bf16Kernel = bf16Kernel;
   options.accuracyBudget = accuracyBudget;
   options.mixedProgress = [](const std::string &line) {

@@ -126,6 +126,9 @@ struct CompileOptions {
   /// decoupled for AdamW).
   double momentum = 0.0;
   double weightDecay = 0.0;
+  /// For `train`: gradient checkpointing (dr1-rematerialize). -1: off;
+  /// 0: ceil(sqrt(n)) runs of the n forward ops; k > 0: k runs.
+  int64_t rematerialize = -1;
   /// Optional dr1 passes to skip (by flag, e.g. "dr1-fold-batch-norm"),
   /// to measure what each contributes.
   std::vector<std::string> disabledPasses;

@@ -3,6 +3,7 @@
 #include "dr1/Dr1Ops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -157,11 +158,23 @@ struct GatherLowering : OpRewritePattern<GatherOp> {
   }
 };
 
+/// A copy that CSE and canonicalization leave alone (it allocates).
+struct BarrierLowering : OpRewritePattern<BarrierOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BarrierOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    rewriter.replaceOpWithNewOp<bufferization::AllocTensorOp>(
+        op, type, ValueRange(), op.getInput());
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::dr1::populateDataMovementPatterns(RewritePatternSet &patterns) {
   patterns.add<ConstantLowering, ReshapeLowering<ReshapeOp>,
                ReshapeLowering<FlattenOp>, TransposeLowering, ConcatLowering,
-               SliceLowering, PadLowering, GatherLowering>(
+               SliceLowering, PadLowering, GatherLowering, BarrierLowering>(
       patterns.getContext());
 }
