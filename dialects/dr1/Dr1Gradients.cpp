@@ -406,6 +406,49 @@ LogicalResult MatmulOp::buildGradients(OpBuilder &b, Value g,
   return success();
 }
 
+LogicalResult BarrierOp::buildGradients(OpBuilder &b, Value g,
+                                        SmallVectorImpl<Value> &grads) {
+  grads.push_back(g);
+  return success();
+}
+
+LogicalResult AttentionOp::buildGradients(OpBuilder &b, Value g,
+                                          SmallVectorImpl<Value> &grads) {
+  Location loc = getLoc();
+  Type elt = getType().getElementType();
+  for (Value v : getOperands())
+    if (tensorOf(v).getElementType() != elt)
+      return emitOpError("has gradients only with one float type throughout");
+  // The fused op does not keep its probabilities (that is its point): the
+  // backward pass recomputes them, as FlashAttention's does.
+  // S = scale q kt + mask, P = softmax(S), O = P v;
+  // dv = P^T dO, dP = dO v^T, dS = P (dP - sum(dP P)),
+  // dq = scale dS kt^T, dkt = scale q^T dS, dmask = dS.
+  Value q = getQuery(), kt = getKeyT(), v = getValue();
+  Value scores = mulC(b, loc, MatmulOp::create(b, loc, q, kt),
+                      static_cast<double>(getScale().convertToFloat()));
+  if (getMask())
+    scores = add(b, loc, scores, getMask());
+  int64_t last = tensorOf(scores).getRank() - 1;
+  Value p = SoftmaxOp::create(b, loc, scores, last);
+  Value gv = MatmulOp::create(b, loc, transposeLast(b, loc, p), g);
+  Value gp = MatmulOp::create(b, loc, g, transposeLast(b, loc, v));
+  Value sum = ReduceSumOp::create(b, loc, mul(b, loc, gp, p),
+                                  ArrayRef<int64_t>{last}, true);
+  Value gs = mul(b, loc, p, sub(b, loc, gp, sum));
+  double scale = getScale().convertToFloat();
+  Value gq = mulC(
+      b, loc, MatmulOp::create(b, loc, gs, transposeLast(b, loc, kt)), scale);
+  Value gkt = mulC(
+      b, loc, MatmulOp::create(b, loc, transposeLast(b, loc, q), gs), scale);
+  grads.push_back(gq);
+  grads.push_back(gkt);
+  grads.push_back(gv);
+  if (getMask())
+    grads.push_back(unbroadcast(b, loc, gs, getMask().getType()));
+  return success();
+}
+
 LogicalResult LinearOp::buildGradients(OpBuilder &b, Value g,
                                        SmallVectorImpl<Value> &grads) {
   Location loc = getLoc();

@@ -139,7 +139,8 @@ def Dr1_GemmOp : Dr1_Op<"gemm", [Pure, Dr1_Differentiable,
   }];
 }
 
-def Dr1_AttentionOp : Dr1_Op<"attention", [Pure, InferTypeOpAdaptor]> {
+def Dr1_AttentionOp : Dr1_Op<"attention", [Pure, InferTypeOpAdaptor,
+                                           Dr1_Differentiable]> {
   let summary = "Scaled dot-product attention: softmax(q * kt * scale + mask) * v";
   let description = [{
     `query` is `[..., Sq, D]`, `key_t` the keys already transposed,
@@ -149,6 +150,8 @@ def Dr1_AttentionOp : Dr1_Op<"attention", [Pure, InferTypeOpAdaptor]> {
     `[..., Sq, Dv]`. Produced by `dr1-fuse-attention` from the matmul,
     scale, mask, softmax, matmul chain; it lowers to a loop over key blocks
     with an online softmax, so the `Sq x Sk` scores are never stored whole.
+    Its gradient recomputes the probabilities (as FlashAttention's backward
+    pass does).
 
     ```mlir
     %o = dr1.attention %q, %kt, %v mask %m {scale = 0.125 : f32}
@@ -461,7 +464,8 @@ def Dr1_BroadcastOp : Dr1_Op<"broadcast", [Pure, Dr1_Elementwise,
   let hasFolder = 1;
 }
 
-def Dr1_BarrierOp : Dr1_Op<"barrier", [Pure, SameOperandsAndResultType]> {
+def Dr1_BarrierOp : Dr1_Op<"barrier", [Pure, SameOperandsAndResultType,
+                                       Dr1_Differentiable]> {
   let summary = "The operand, as a value optimizations do not look through";
   let description = [{
     Returns its operand. Rematerialization (dr1-rematerialize) reads

@@ -27,17 +27,6 @@ func.func @round(%x: tensor<4xf32> {dr1.trainable}) -> tensor<f32> {
 
 // -----
 
-// dr1.attention is the fused form (dr1-fuse-attention runs after autodiff);
-// training graphs spell attention out as matmul / softmax / matmul.
-func.func @no_rule(%q: tensor<1x4x8xf32> {dr1.trainable}, %kt: tensor<1x8x4xf32>, %v: tensor<1x4x8xf32>) -> tensor<f32> {
-  // expected-error @+1 {{'dr1.attention' op has no gradient rule, and a trainable argument reaches the loss through it}}
-  %a = dr1.attention %q, %kt, %v {scale = 0.125 : f32} : (tensor<1x4x8xf32>, tensor<1x8x4xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
-  %l = dr1.reduce_sum %a : (tensor<1x4x8xf32>) -> tensor<f32>
-  return %l : tensor<f32>
-}
-
-// -----
-
 // Integer values carry no gradient: quantizing a trainable value cuts its
 // path to the loss, and its gradient is zero.
 // CHECK-LABEL: func.func @quantized_grad

@@ -148,6 +148,17 @@ def cases(rng):
                     f"  %out = dr1.layer_norm %a0, %a1 {{axis = 1 : i64, epsilon = 0.001 : f32}} : "
                     f"({ty((2, 3, 4))}, {ty((3, 4))}) -> {ty((2, 3, 4))}", (2, 3, 4)))
     s345 = ty((3, 4, 5))
+    # The fused attention (its rule recomputes the probabilities), with and
+    # without a broadcast additive mask; every operand trainable.
+    q, kt, v = n(2, 3, 4, 5), n(2, 3, 5, 6), n(2, 3, 6, 4)
+    att_t = f"({ty(q.shape)}, {ty(kt.shape)}, {ty(v.shape)}"
+    out.append(Case("attention", [q, kt, v],
+                    f"  %out = dr1.attention %a0, %a1, %a2 {{scale = 0.5 : f32}} : "
+                    f"{att_t}) -> {ty((2, 3, 4, 4))}", (2, 3, 4, 4)))
+    mask = n(2, 1, 1, 6)
+    out.append(Case("attention-mask", [q, kt, v, mask],
+                    f"  %out = dr1.attention %a0, %a1, %a2 mask %a3 {{scale = 0.5 : f32}} : "
+                    f"{att_t}, {ty(mask.shape)}) -> {ty((2, 3, 4, 4))}", (2, 3, 4, 4)))
     out.append(Case("softmax", [n(3, 4, 5)],
                     f"  %out = dr1.softmax %a0 {{axis = 1 : i64}} : {s345}", (3, 4, 5)))
     out.append(Case("log_softmax", [n(3, 4, 5)],
