@@ -1,7 +1,8 @@
 // The digits classifier the C example trains: 64 pixels -> 64 -> ReLU -> 10,
 // mean cross-entropy against integer labels. Returns (loss, logits).
-//   dr1c loss.mlir --train=sgd --momentum=0.9 --name=digits_step -o digits_step.o
-//   dr1c loss.mlir --name=digits_eval -o digits_eval.o   (evaluation)
+//   dr1c loss.mlir --train=sgd --momentum=0.9 --name=digits -o digits.o
+// digits_train_step_run is one SGD step; digits_run this function, for
+// evaluation with the trained parameters.
 func.func @loss(%w1: tensor<64x64xf32> {dr1.trainable, dr1.name = "fc1.weight"},
                 %b1: tensor<64xf32> {dr1.trainable, dr1.name = "fc1.bias"},
                 %w2: tensor<10x64xf32> {dr1.trainable, dr1.name = "fc2.weight"},

@@ -6,8 +6,7 @@
  * label, per line). If CHECKPOINT exists training continues from it,
  * otherwise it starts from random weights; either way CHECKPOINT is written
  * after every epoch. The first 1504 digits train, the rest validate. */
-#include "digits_eval.h"
-#include "digits_step.h"
+#include "digits.h" /* dr1c loss.mlir --train=sgd --momentum=0.9 --name=digits */
 #include "dr1/dr1rt.h"
 
 #include <math.h>
@@ -60,7 +59,7 @@ static int load(const char *path, float (*x)[D], int64_t *y) {
 static void init(dr1rt_trainer *t) {
   uint64_t s = 42;
   for (int i = 0; i < 4; ++i) {
-    const dr1_tensor_info *ti = &digits_step_info.inputs[i];
+    const dr1_tensor_info *ti = &digits_train_step_info.inputs[i];
     float *p = (float *)dr1rt_trainer_tensor(t, i);
     float bound = 1.0f / sqrtf(ti->rank == 2 ? (float)ti->shape[1] : 64.0f);
     for (uint64_t k = 0; k < ti->size_bytes / 4; ++k) {
@@ -87,7 +86,7 @@ int main(int argc, char **argv) {
        val = {x, y, TRAIN_ROWS, n, TRAIN_ROWS};
 
   dr1rt_trainer *t;
-  if (dr1rt_trainer_create(&digits_step_info, &t) != DR1RT_OK) {
+  if (dr1rt_trainer_create(&digits_train_step_info, &t) != DR1RT_OK) {
     fprintf(stderr, "train: %s\n", dr1rt_last_error());
     return 1;
   }
@@ -103,14 +102,14 @@ int main(int argc, char **argv) {
     init(t);
   }
   double loss, acc;
-  dr1rt_trainer_evaluate(t, &digits_eval_info, next_batch, &val, &loss, &acc);
+  dr1rt_trainer_evaluate(t, &digits_info, next_batch, &val, &loss, &acc);
   printf("before: val loss %.4f, val accuracy %.4f\n", loss, acc);
   for (int e = 1; e <= epochs; ++e) {
     double train_loss;
     int64_t steps;
     if (dr1rt_trainer_epoch(t, next_batch, &train, 0.05f, NULL, NULL, e,
                             &train_loss, &steps) != DR1RT_OK ||
-        dr1rt_trainer_evaluate(t, &digits_eval_info, next_batch, &val, &loss,
+        dr1rt_trainer_evaluate(t, &digits_info, next_batch, &val, &loss,
                                &acc) != DR1RT_OK ||
         dr1rt_trainer_save(t, argv[2]) != DR1RT_OK) {
       fprintf(stderr, "train: %s\n", dr1rt_last_error());

@@ -103,7 +103,7 @@ DR1RT_API void dr1rt_session_destroy(dr1rt_session *session);
  * leave a one-line reason in dr1rt_last_error(). See docs/training.md.
  *
  *   dr1rt_trainer *t;
- *   dr1rt_trainer_create(&mlp_step_info, &t);
+ *   dr1rt_trainer_create(&mlp_train_step_info, &t);
  *   init_parameters(dr1rt_trainer_tensor(t, 0), ...);
  *   for (int e = 1; e <= 3; ++e)
  *     dr1rt_trainer_epoch(t, next_batch, &data, 0.1f, NULL, NULL, e, &loss,
@@ -142,8 +142,9 @@ DR1RT_API dr1rt_status dr1rt_trainer_epoch(dr1rt_trainer *trainer,
                                            dr1rt_progress_fn progress,
                                            void *progress_user, int epoch,
                                            double *mean_loss, int64_t *steps);
-/* Runs `eval`, the loss function compiled without --train (inputs: the
- * parameters, then the same batch inputs), with the trainer's current
+/* Runs `eval`, the loss function (NAME_info of the object dr1c --train
+ * wrote; inputs: the parameters, then the same batch inputs), with the
+ * trainer's current
  * parameters over `source`: the mean of its first output, and the
  * accuracy when its second output is [N, C] f32 logits and the last batch
  * input [N] int64 labels (else -1). */

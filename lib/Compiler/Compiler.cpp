@@ -20,9 +20,12 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IRReader/IRReader.h"
+#include "llvm/Linker/Linker.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -341,6 +344,12 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
   FailureOr<func::FuncOp> entry = findEntry(module, options.entry);
   if (failed(entry))
     return failure();
+  // A training step is NAME_train_step_run; NAME_run, in the same object,
+  // is the loss function itself (evaluation and inference with the
+  // caller's parameters).
+  std::string modelName =
+      options.train.empty() ? options.name : options.name + "_train_step";
+  OwningOpRef<ModuleOp> evalModule;
   if (options.train.empty() && options.rematerialize >= 0)
     return emitError(UnknownLoc::get(ctx),
                      "--rematerialize applies to training steps (--train)");
@@ -364,6 +373,9 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
                        "--momentum is an SGD option; Adam's moments are "
                        "built in");
     std::string lossName = (*entry).getSymName().str();
+    if (options.emit == EmitKind::Object || options.emit == EmitKind::Asm ||
+        options.emit == EmitKind::LLVMIR)
+      evalModule = cast<ModuleOp>(module->clone());
     bool trainable = false;
     for (unsigned i = 0; i < (*entry).getNumArguments(); ++i)
       trainable |= (*entry).getArgAttr(i, "dr1.trainable") != nullptr;
@@ -395,10 +407,10 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     if (f != *entry && !f.isExternal())
       f.setPrivate();
   ModelSignature sig;
-  sig.name = options.name;
+  sig.name = modelName;
   if (failed(collectSignature(*entry, sig)))
     return failure();
-  std::string runName = options.name + "_run";
+  std::string runName = modelName + "_run";
   if (auto clash = module.lookupSymbol(runName); clash && clash != *entry)
     return emitError(clash->getLoc(), "symbol '")
            << runName << "' clashes with the model's entry point";
@@ -478,11 +490,11 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
   if (auto ws = runFn->getAttrOfType<IntegerAttr>("dr1.workspace_size"))
     sig.workspaceSize = ws.getInt();
   if (options.emit == EmitKind::MemoryPlan) {
-    artifact.output = formatMemoryPlan(runFn, options.name);
+    artifact.output = formatMemoryPlan(runFn, modelName);
     return artifact;
   }
   if (options.emit == EmitKind::MemoryPlanSVG) {
-    artifact.output = formatMemoryPlanSVG(runFn, options.name);
+    artifact.output = formatMemoryPlanSVG(runFn, modelName);
     return artifact;
   }
   if (failed(runStage(module, [&](OpPassManager &pm) {
@@ -508,7 +520,7 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
 
   llvm::LLVMContext llvmCtx;
   std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(module, llvmCtx, options.name);
+      translateModuleToLLVMIR(module, llvmCtx, modelName);
   if (!llvmModule)
     return emitError(module.getLoc(), "translation to LLVM IR failed");
   addModelInfo(*llvmModule, sig);
@@ -520,16 +532,38 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
   if (!tm)
     return emitError(UnknownLoc::get(ctx), error);
   optimizeModule(*llvmModule, *tm, options.optLevel, options.sanitizeAddress);
+  std::string evalHeader;
+  if (evalModule) {
+    // The loss function, compiled on its own as NAME_run and linked in.
+    CompileOptions ev = options;
+    ev.train.clear();
+    ev.rematerialize = -1;
+    ev.emit = EmitKind::LLVMIR;
+    FailureOr<Artifact> evalArtifact = dr1::compile(*evalModule, ev);
+    if (failed(evalArtifact))
+      return failure();
+    llvm::SMDiagnostic diag;
+    std::unique_ptr<llvm::Module> evalLLVM =
+        llvm::parseIR(llvm::MemoryBufferRef(evalArtifact->output, options.name),
+                      diag, llvmCtx);
+    if (!evalLLVM ||
+        llvm::Linker::linkModules(*llvmModule, std::move(evalLLVM)))
+      return emitError(module.getLoc(),
+                       "linking the loss function into the training step's "
+                       "object failed");
+    evalHeader = evalArtifact->header;
+  }
   if (options.emit == EmitKind::LLVMIR) {
     llvm::raw_string_ostream os(artifact.output);
     llvmModule->print(os, nullptr);
+    artifact.header = evalHeader + emitHeader(sig);
     return artifact;
   }
   if (!emitMachineCode(*llvmModule, *tm, options.emit == EmitKind::Asm,
                        artifact.output, error))
     return emitError(UnknownLoc::get(ctx), error);
   artifact.workspaceSize = sig.workspaceSize;
-  if (options.emit == EmitKind::Object)
-    artifact.header = emitHeader(sig);
+  if (options.emit == EmitKind::Object || options.emit == EmitKind::LLVMIR)
+    artifact.header = evalHeader + emitHeader(sig);
   return artifact;
 }

@@ -72,6 +72,9 @@ class _CompiledStep:
                            rematerialize=trainer.rematerialize)[0]
             _link_shared(obj, path, trainer.threads)
             self.compile_seconds = time.perf_counter() - t0
+        # The object's NAME_run is the loss function; the step is
+        # NAME_train_step_run.
+        name += "_train_step"
         ws, in_specs, out_specs = _model_info(path, name)
         self.workspace_size = ws
         out_specs = [(shape, dtype) for _, shape, dtype in out_specs]

@@ -114,7 +114,7 @@ def main():
                        check=True)
         subprocess.run(["cc", "-shared", "-o", so, obj], check=True)
         lib = ctypes.CDLL(so)
-        run = lib.step_run_packed
+        run = lib.step_train_step_run_packed
         params = [np.ascontiguousarray(p, np.float32) for p in init]
         nstate = {"sgd": 3 if mu else 0, "adam": 7, "adamw": 7}[opt]
         state = [np.zeros_like(params[i % 3]) for i in range(nstate - (nstate == 7))]
