@@ -190,7 +190,10 @@ def Rematerialize : Pass<"dr1-rematerialize", "ModuleOp"> {
     pass first needs a value of that run. Memory planning then reuses a
     run's activations as soon as its backward part is done: about 2 sqrt(m)
     saved activations alive instead of m, for about one more forward
-    pass. Recomputed ops read kept values and parameters through
+    pass. With `budget` instead, the number of runs is the fewest whose
+    estimated activation bytes (kept values plus the largest run's
+    recomputed ones, from their shapes) fit. Recomputed ops read kept
+    values and parameters through
     `dr1.barrier` (a short-lived copy per run), so CSE merges neither them
     nor what they lower to (a linear's transposed weights) with the
     forward pass's.
@@ -216,7 +219,11 @@ def Rematerialize : Pass<"dr1-rematerialize", "ModuleOp"> {
   }];
   let options = [
     Option<"segments", "segments", "int64_t", "0",
-           "runs of forward ops (0: ceil(sqrt(number of forward ops)))">,
+           "runs of forward ops (0: ceil(sqrt(m)), or as the budget says)">,
+    Option<"budget", "budget", "int64_t", "0",
+           "bytes of saved activations the backward pass may hold at once "
+           "(estimated from their shapes); with segments = 0: none if they "
+           "all fit, else the fewest runs that fit, else the fewest bytes">,
   ];
   let statistics = [
     Statistic<"numRecomputedOps", "recomputed-ops",

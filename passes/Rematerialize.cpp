@@ -39,6 +39,7 @@ struct Rematerializer {
   llvm::DenseSet<Value> kept;
   SmallVector<Segment> segments;
   int64_t numRecomputed = 0;
+  int64_t estimatedBytes = 0;
 
   bool isForward(Value v) {
     Operation *def = v.getDefiningOp();
@@ -92,7 +93,7 @@ struct Rematerializer {
     return clone->getResult(cast<OpResult>(v).getResultNumber());
   }
 
-  void run(unsigned numPrimal, int64_t requested) {
+  void run(unsigned numPrimal, int64_t requested, int64_t budget) {
     Block &body = f.getBody().front();
     Operation *ret = body.getTerminator();
     SmallVector<Value> work(ret->getOperands().take_front(numPrimal));
@@ -118,40 +119,108 @@ struct Rematerializer {
       return false;
     };
     int64_t m = llvm::count_if(order, saved);
-    int64_t k = requested > 0
-                    ? requested
-                    : static_cast<int64_t>(std::ceil(std::sqrt((double)m)));
-    if (m < 3 || k < 2)
+    if (m < 3)
       return;
-    int64_t perRun = (m + k - 1) / k;
-    int64_t s = 0, inRun = 0;
-    SmallVector<Operation *> runEnds;
-    for (Operation *op : order) {
-      segmentOf[op] = s;
-      if (saved(op) && ++inRun == perRun) {
-        runEnds.push_back(op);
-        ++s;
-        inRun = 0;
+
+    // Cuts the forward ops into k runs of about m / k saved ops each and
+    // fills segmentOf / kept; returns the estimated activation bytes the
+    // backward pass holds at once: what stays, plus the largest run's
+    // recomputed saved values.
+    auto bytesOf = [](Value v) -> int64_t {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      if (!t || !t.hasStaticShape())
+        return 0;
+      return t.getNumElements() *
+             ((t.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+    };
+    auto assign = [&](int64_t k) -> int64_t {
+      segmentOf.clear();
+      kept.clear();
+      int64_t perRun = (m + k - 1) / k;
+      int64_t s = 0, inRun = 0;
+      SmallVector<Operation *> runEnds;
+      for (Operation *op : order) {
+        segmentOf[op] = s;
+        if (saved(op) && ++inRun == perRun) {
+          runEnds.push_back(op);
+          ++s;
+          inRun = 0;
+        }
       }
-    }
-    int64_t last = segmentOf.lookup(order.back());
-    segments.resize(last + 1);
-    // Each run's last saved op stays, and so does the last run: the
-    // backward pass starts there.
-    for (Operation *op : runEnds)
-      for (Value r : op->getResults())
-        kept.insert(r);
-    for (Operation *op : order)
-      if (segmentOf.lookup(op) == last)
+      int64_t last = segmentOf.lookup(order.back());
+      segments.assign(last + 1, Segment());
+      // Each run's last saved op stays, and so does the last run: the
+      // backward pass starts there.
+      for (Operation *op : runEnds)
         for (Value r : op->getResults())
           kept.insert(r);
-    // Values that cross segments are kept too: recomputation never reaches
-    // into an earlier segment.
-    for (Operation *op : order)
-      for (Value u : op->getOperands())
-        if (isForward(u) &&
-            segmentOf.lookup(u.getDefiningOp()) != segmentOf.lookup(op))
-          kept.insert(u);
+      for (Operation *op : order)
+        if (segmentOf.lookup(op) == last)
+          for (Value r : op->getResults())
+            kept.insert(r);
+      // Values that cross runs stay too: recomputation never reaches into
+      // an earlier run.
+      for (Operation *op : order)
+        for (Value u : op->getOperands())
+          if (isForward(u) &&
+              segmentOf.lookup(u.getDefiningOp()) != segmentOf.lookup(op))
+            kept.insert(u);
+      int64_t keptBytes = 0;
+      SmallVector<int64_t> runBytes(last + 1, 0);
+      for (Operation *op : order) {
+        if (!saved(op))
+          continue;
+        for (Value r : op->getResults()) {
+          if (kept.contains(r))
+            keptBytes += bytesOf(r);
+          else
+            runBytes[segmentOf.lookup(op)] += bytesOf(r);
+        }
+      }
+      return keptBytes + *llvm::max_element(runBytes);
+    };
+
+    int64_t k = requested;
+    if (k <= 0 && budget > 0) {
+      // Under a budget: no checkpointing if everything fits, else the
+      // fewest runs that fit (fewer barrier copies), else the best.
+      int64_t all = 0;
+      for (Operation *op : order)
+        if (saved(op))
+          for (Value r : op->getResults())
+            all += bytesOf(r);
+      if (all <= budget)
+        return;
+      int64_t best = -1, bestBytes = 0;
+      for (int64_t c = 2; c <= m; ++c) {
+        int64_t est = assign(c);
+        if (est <= budget) {
+          best = c;
+          break;
+        }
+        if (best < 0 || est < bestBytes) {
+          best = c;
+          bestBytes = est;
+        }
+      }
+      k = best;
+    } else if (k <= 0) {
+      k = static_cast<int64_t>(std::ceil(std::sqrt((double)m)));
+    }
+    if (k < 2)
+      return;
+    estimatedBytes = assign(k);
+    // What was chosen, for people and tests (-emit=mlir shows it until the
+    // training step inlines the function).
+    Builder attrs(f.getContext());
+    f->setAttr(
+        "dr1.rematerialized",
+        attrs.getDictionaryAttr(
+            {attrs.getNamedAttr("runs",
+                                attrs.getI64IntegerAttr(segments.size())),
+             attrs.getNamedAttr("saved_ops", attrs.getI64IntegerAttr(m)),
+             attrs.getNamedAttr("estimated_bytes",
+                                attrs.getI64IntegerAttr(estimatedBytes))}));
 
     SmallVector<Operation *> backward;
     for (Operation &op : body.without_terminator())
@@ -187,7 +256,7 @@ struct RematerializePass
         return signalPassFailure();
       }
       Rematerializer r{grad};
-      r.run(loss.getNumResults(), segments);
+      r.run(loss.getNumResults(), segments, budget);
       numRecomputedOps += r.numRecomputed;
     }
   }

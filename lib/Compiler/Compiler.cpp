@@ -388,7 +388,8 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
         f.setPrivate();
     if (failed(runStage(module, [&](OpPassManager &pm) {
           buildTrainStepPipeline(pm, options.train, options.momentum,
-                                 options.weightDecay, options.rematerialize);
+                                 options.weightDecay, options.rematerialize,
+                                 options.rematerializeBudget);
         })))
       return failure();
     entry = module.lookupSymbol<func::FuncOp>(lossName + "_train_step");

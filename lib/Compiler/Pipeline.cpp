@@ -46,7 +46,8 @@ void dr1::buildGraphPipeline(OpPassManager &pm,
 
 void dr1::buildTrainStepPipeline(OpPassManager &pm, llvm::StringRef optimizer,
                                  double momentum, double weightDecay,
-                                 int64_t rematerialize) {
+                                 int64_t rematerialize,
+                                 int64_t rematerializeBudget) {
   addPipeline(pm, "inline,canonicalize,cse");
   pm.addPass(mlir::dr1::createAutodiff());
   // Checkpointing needs the backward pass's final form: CSE first, so it
@@ -55,6 +56,7 @@ void dr1::buildTrainStepPipeline(OpPassManager &pm, llvm::StringRef optimizer,
     addPipeline(pm, "canonicalize,cse");
     mlir::dr1::RematerializeOptions rm;
     rm.segments = rematerialize;
+    rm.budget = rematerializeBudget;
     pm.addPass(mlir::dr1::createRematerialize(rm));
   }
   mlir::dr1::TrainStepOptions ts;

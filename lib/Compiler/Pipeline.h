@@ -12,7 +12,8 @@ namespace dr1 {
 /// builds `@<loss>_train_step` with `optimizer` (dr1-train-step).
 void buildTrainStepPipeline(mlir::OpPassManager &pm, llvm::StringRef optimizer,
                             double momentum, double weightDecay,
-                            int64_t rematerialize = -1);
+                            int64_t rematerialize = -1,
+                            int64_t rematerializeBudget = 0);
 
 /// dr1 level: inlining, canonicalization (folds, shape-level rewrites), CSE,
 /// and the graph optimizations not listed in `disabled`.

@@ -78,7 +78,7 @@ def _trace(model, arrays, names, graph=None):
 def _compile(ctx, name, target, cpu, features, opt_level, threads=1, disable_passes=(),
              quantize="", calibration="", layer_precisions=(), calibration_method="minmax",
              calibration_save="", train="", momentum=0.0, weight_decay=0.0,
-             rematerialize=-1):
+             rematerialize=-1, rematerialize_budget=0):
     try:
         return ctx.graph.compile(target=target, cpu=cpu, features=features,
                                  opt_level=opt_level, name=name, emit="obj",
@@ -88,7 +88,8 @@ def _compile(ctx, name, target, cpu, features, opt_level, threads=1, disable_pas
                                  calibration_method=calibration_method,
                                  calibration_save=calibration_save, train=train,
                                  momentum=momentum, weight_decay=weight_decay,
-                                 rematerialize=rematerialize)
+                                 rematerialize=rematerialize,
+                                 rematerialize_budget=rematerialize_budget)
     except _dr1.CompileError as e:
         raise CompileError(str(e)) from None
 

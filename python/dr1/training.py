@@ -59,7 +59,7 @@ class _CompiledStep:
         key = ctx.finish([loss, out])
         opt = trainer.optimizer
         options = (opt, trainer.momentum, trainer.weight_decay, trainer.threads,
-                   trainer.rematerialize)
+                   trainer.rematerialize, trainer.remat_budget)
         h = hashlib.sha256((key + repr(options) + __version__ +
                             _compiler_fingerprint()).encode()).hexdigest()[:32]
         name = "t" + h[:16]
@@ -69,7 +69,8 @@ class _CompiledStep:
             t0 = time.perf_counter()
             obj = _compile(ctx, name, "host", "", "", 3, trainer.threads, train=opt,
                            momentum=trainer.momentum, weight_decay=trainer.weight_decay,
-                           rematerialize=trainer.rematerialize)[0]
+                           rematerialize=trainer.rematerialize,
+                           rematerialize_budget=trainer.remat_budget)[0]
             _link_shared(obj, path, trainer.threads)
             self.compile_seconds = time.perf_counter() - t0
         # The object's NAME_run is the loss function; the step is
@@ -101,8 +102,9 @@ class Trainer:
     tensor built from dr1 ops. compiled=False runs the same loop eagerly
     (dr1's autograd and optimizers). With checkpoint_dir, parameters and
     optimizer state are saved after every epoch (see save_checkpoint).
-    rematerialize='sqrt' (or a number of segments) compiles the step with
-    gradient checkpointing: less activation memory for some recomputation.
+    rematerialize='sqrt' (or a number of segments, or a budget such as
+    '64MiB' for the saved activations) compiles the step with gradient
+    checkpointing: less activation memory for some recomputation.
     """
 
     def __init__(self, model, train_loader, val_loader=None, lr=1e-3, optimizer="adamw",
@@ -115,15 +117,19 @@ class Trainer:
         self.model, self.train_loader, self.val_loader = model, train_loader, val_loader
         self.lr, self.compiled, self.threads = float(lr), compiled, int(threads)
         self.checkpoint_dir, self.log = checkpoint_dir, log
+        self.remat_budget = 0
         if rematerialize is None:
             self.rematerialize = -1
         elif rematerialize == "sqrt":
             self.rematerialize = 0
         elif isinstance(rematerialize, int) and rematerialize >= 2:
             self.rematerialize = rematerialize
+        elif (isinstance(rematerialize, str) and rematerialize.endswith("MiB") and
+              rematerialize[:-3].isdigit() and int(rematerialize[:-3]) >= 1):
+            self.rematerialize, self.remat_budget = 0, int(rematerialize[:-3]) << 20
         else:
-            raise ValueError(f"rematerialize: 'sqrt' or a number of segments >= 2, not "
-                             f"{rematerialize!r}")
+            raise ValueError(f"rematerialize: 'sqrt', a number of segments >= 2 or a "
+                             f"budget like '64MiB', not {rematerialize!r}")
         if isinstance(optimizer, (SGD, Adam)):
             inst = optimizer
             self.optimizer = {SGD: "sgd", Adam: "adam", AdamW: "adamw"}[type(inst)]

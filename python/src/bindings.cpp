@@ -263,7 +263,8 @@ public:
                     const std::string &calibrationMethod,
                     const std::string &calibrationSave,
                     const std::string &train, double momentum,
-                    double weightDecay, int64_t rematerialize) {
+                    double weightDecay, int64_t rematerialize,
+                    int64_t rematerializeBudget) {
     DiagnosticCollector diags(*context);
     ::dr1::CompileOptions options =
         compileOptions(target, cpu, features, optLevel, name, emit, threads,
@@ -273,6 +274,7 @@ public:
     options.momentum = momentum;
     options.weightDecay = weightDecay;
     options.rematerialize = rematerialize;
+    options.rematerializeBudget = rematerializeBudget;
     OwningOpRef<ModuleOp> copy(cast<ModuleOp>(module->clone()));
     FailureOr<::dr1::Artifact> art;
     {
@@ -454,5 +456,5 @@ PYBIND11_MODULE(_dr1, m) {
            py::arg("calibration_method") = "minmax",
            py::arg("calibration_save") = "", py::arg("train") = "",
            py::arg("momentum") = 0.0, py::arg("weight_decay") = 0.0,
-           py::arg("rematerialize") = -1);
+           py::arg("rematerialize") = -1, py::arg("rematerialize_budget") = 0);
 }

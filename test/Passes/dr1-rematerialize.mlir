@@ -1,5 +1,7 @@
 // RUN: dr1-opt %s --dr1-autodiff --canonicalize --cse --dr1-rematerialize=segments=2 | FileCheck %s
 // RUN: dr1-opt %s --dr1-autodiff --canonicalize --cse --dr1-rematerialize=segments=2 --canonicalize --cse | FileCheck %s --check-prefix=CSE
+// RUN: dr1-opt %s --dr1-autodiff --canonicalize --cse --dr1-rematerialize=budget=384 | FileCheck %s --check-prefix=FITS
+// RUN: dr1-opt %s --dr1-autodiff --canonicalize --cse --dr1-rematerialize=budget=300 | FileCheck %s --check-prefix=TIGHT
 
 // The backward pass reads three forward values (%b, %c, %e); in two runs,
 // {linear, tanh, tanh} and {linear, tanh, reduce_sum}, the first run's
@@ -9,6 +11,7 @@
 // reads it, after the second run's backward part.
 // CHECK-LABEL: func.func @loss_grad(
 // CHECK-SAME: %[[W1:[a-z0-9]+]]: tensor<8x8xf32> {dr1.trainable}, %[[W2:[a-z0-9]+]]: tensor<8x8xf32> {dr1.trainable}, %[[X:[a-z0-9]+]]: tensor<4x8xf32>)
+// CHECK-SAME: attributes {dr1.gradient_of = @loss, dr1.rematerialized = {estimated_bytes = 384 : i64, runs = 2 : i64, saved_ops = 3 : i64}}
 // CHECK: %[[A:.*]] = dr1.linear %[[X]], %[[W1]]
 // CHECK: %[[B:.*]] = dr1.tanh %[[A]]
 // CHECK: %[[C:.*]] = dr1.tanh %[[B]]
@@ -30,6 +33,15 @@
 // CSE-COUNT-2: dr1.linear %{{.*}}, %{{.*}}
 // CSE: dr1.barrier
 // CSE: dr1.linear
+
+// Under a budget: the three saved activations (128 bytes each) fit in 384
+// bytes, so nothing is recomputed; in 300 they cannot (every cut keeps 384
+// by this estimate), so the fewest-bytes cut, two runs, is taken.
+// FITS-LABEL: func.func @loss_grad(
+// FITS-NOT: dr1.rematerialized
+// FITS-NOT: dr1.barrier
+// TIGHT: dr1.rematerialized = {estimated_bytes = 384 : i64, runs = 2 : i64, saved_ops = 3 : i64}
+// TIGHT: dr1.barrier
 
 func.func @loss(%w1: tensor<8x8xf32> {dr1.trainable}, %w2: tensor<8x8xf32> {dr1.trainable},
                 %x: tensor<4x8xf32>) -> tensor<f32> {

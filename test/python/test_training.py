@@ -171,3 +171,12 @@ def test_rematerialize_same_losses_smaller_workspace():
     assert runs["sqrt"][1] < 0.8 * runs[None][1], (runs["sqrt"][1], runs[None][1])
     with pytest.raises(ValueError, match="rematerialize"):
         dr1.Trainer(dr1.models.MLP([4, 2]), [(x, y)], rematerialize=1)
+    with pytest.raises(ValueError, match="rematerialize"):
+        dr1.Trainer(dr1.models.MLP([4, 2]), [(x, y)], rematerialize="64MB")
+    # A budget that holds every activation changes nothing.
+    dr1.manual_seed(0)
+    model = dr1.models.MLP([32] + [64] * 6 + [4])
+    t = dr1.Trainer(model, [(x, y)], lr=1e-3, optimizer="adam", log=False,
+                    rematerialize="64MiB")
+    t.step(x, y)
+    assert next(iter(t._steps.values())).workspace_size == runs[None][1]

@@ -169,9 +169,10 @@ static cl::opt<std::string> rematerialize(
     "rematerialize",
     cl::desc("For --train: gradient checkpointing; keep only segment "
              "boundaries of the forward pass and recompute the rest in the "
-             "backward pass: sqrt (sqrt(n) segments) or a number of "
-             "segments"),
-    cl::value_desc("sqrt|N"), cl::cat(dr1Category));
+             "backward pass: sqrt (sqrt(m) segments), a number of "
+             "segments, or a budget for the saved activations (e.g. 64MiB: "
+             "the fewest segments that fit)"),
+    cl::value_desc("sqrt|N|<N>MiB"), cl::cat(dr1Category));
 static cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape for an ONNX input with symbolic dimensions, e.g. "
@@ -283,10 +284,19 @@ int main(int argc, char **argv) {
   options.weightDecay = weightDecay;
   if (rematerialize == "sqrt") {
     options.rematerialize = 0;
+  } else if (StringRef r(rematerialize); r.consume_back("MiB")) {
+    // A budget for the saved activations.
+    int64_t mib;
+    if (r.getAsInteger(10, mib) || mib < 1)
+      fatal("--rematerialize=<N>MiB takes a whole number of MiB >= 1, not '" +
+            rematerialize + "'");
+    options.rematerialize = 0;
+    options.rematerializeBudget = mib << 20;
   } else if (!rematerialize.empty()) {
     if (StringRef(rematerialize).getAsInteger(10, options.rematerialize) ||
         options.rematerialize < 2)
-      fatal("--rematerialize takes sqrt or a number of segments >= 2, not '" +
+      fatal("--rematerialize takes sqrt, a number of segments >= 2 or a "
+            "budget in MiB (64MiB), not '" +
             rematerialize + "'");
   }
   options.bf16Kernel = bf16Kernel;

@@ -127,8 +127,12 @@ struct CompileOptions {
   double momentum = 0.0;
   double weightDecay = 0.0;
   /// For `train`: gradient checkpointing (dr1-rematerialize). -1: off;
-  /// 0: ceil(sqrt(n)) runs of the n forward ops; k > 0: k runs.
+  /// 0: ceil(sqrt(m)) runs of the m forward ops whose values the backward
+  /// pass reads, or as rematerializeBudget says; k > 0: k runs.
   int64_t rematerialize = -1;
+  /// With rematerialize = 0 and > 0: bytes of saved activations the
+  /// backward pass may hold at once; the fewest runs that fit.
+  int64_t rematerializeBudget = 0;
   /// Optional dr1 passes to skip (by flag, e.g. "dr1-fold-batch-norm"),
   /// to measure what each contributes.
   std::vector<std::string> disabledPasses;
