@@ -19,6 +19,7 @@
 #include "dr1/Dr1Ops.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Affine/ViewLikeInterfaceUtils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -235,6 +236,141 @@ LogicalResult vectorizeOp(RewriterBase &rewriter, Operation *op) {
   return success();
 }
 
+/// Packed copies of constants, one per (constant, tile width).
+using PackedConstants = DenseMap<std::pair<Operation *, int64_t>, Value>;
+
+/// Whether index `v` is provably a multiple of `t`: constants, induction
+/// variables of loops whose bounds and steps are, and affine sums of them
+/// (tile offsets).
+bool isMultipleOf(OpFoldResult v, int64_t t, int depth = 0) {
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return *c % t == 0;
+  auto value = dyn_cast<Value>(v);
+  if (!value || depth > 8)
+    return false;
+  auto multiples = [&](ArrayRef<OpFoldResult> all) {
+    return llvm::all_of(
+        all, [&](OpFoldResult x) { return isMultipleOf(x, t, depth + 1); });
+  };
+  if (auto apply = value.getDefiningOp<affine::AffineApplyOp>()) {
+    AffineMap map = apply.getAffineMap();
+    SmallVector<AffineExpr> dims, syms;
+    for (auto [i, operand] : llvm::enumerate(apply.getMapOperands())) {
+      bool isDim = i < map.getNumDims();
+      AffineExpr e =
+          isDim ? getAffineDimExpr(i, apply.getContext())
+                : getAffineSymbolExpr(i - map.getNumDims(), apply.getContext());
+      if (isMultipleOf(operand, t, depth + 1))
+        e = e * t;
+      (isDim ? dims : syms).push_back(e);
+    }
+    AffineExpr e = map.getResult(0).replaceDimsAndSymbols(dims, syms);
+    return e.getLargestKnownDivisor() % t == 0;
+  }
+  if (scf::ForOp loop = scf::getForInductionVarOwner(value))
+    return multiples({loop.getLowerBound(), loop.getStep()});
+  if (scf::ForallOp loop = scf::getForallOpThreadIndexOwner(value)) {
+    unsigned i = cast<BlockArgument>(value).getArgNumber();
+    return multiples({loop.getMixedLowerBound()[i], loop.getMixedStep()[i]});
+  }
+  return false;
+}
+
+/// `constant` ([d0, ..., dn-1, D]) as [D / t, d0, ..., dn-1, t], computed
+/// at compile time; null if its bytes are not at hand.
+Value packConstant(RewriterBase &rewriter, Value constant, int64_t t,
+                   PackedConstants &packed) {
+  Operation *def = constant.getDefiningOp();
+  auto key = std::make_pair(def, t);
+  if (Value v = packed.lookup(key))
+    return v;
+  auto type = cast<RankedTensorType>(constant.getType());
+  Type elt = type.getElementType();
+  ElementsAttr attr;
+  if (!matchPattern(constant, m_Constant(&attr)) || !elt.isIntOrFloat() ||
+      elt.getIntOrFloatBitWidth() % 8 != 0)
+    return nullptr;
+  std::optional<ArrayRef<char>> raw = dr1::getRawConstantData(attr);
+  size_t bytes = elt.getIntOrFloatBitWidth() / 8;
+  if (!raw || raw->size() != static_cast<size_t>(type.getNumElements()) * bytes)
+    return nullptr;
+  int64_t d = type.getShape().back();
+  int64_t rows = type.getNumElements() / d;
+  std::vector<char> out(raw->size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t b = 0; b < d / t; ++b)
+      std::memcpy(out.data() + ((b * rows + r) * t) * bytes,
+                  raw->data() + (r * d + b * t) * bytes, t * bytes);
+  SmallVector<int64_t> shape{d / t};
+  llvm::append_range(shape, type.getShape().drop_back());
+  shape.push_back(t);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointAfter(def);
+  Value v =
+      arith::ConstantOp::create(rewriter, def->getLoc(),
+                                DenseElementsAttr::getFromRawBuffer(
+                                    RankedTensorType::get(shape, elt), out));
+  packed[key] = v;
+  return v;
+}
+
+/// A tile of a constant (a convolution's [1, 1, ct, ft] filter slice, a
+/// matmul's [kc, nr] strip of B), read through the slices tiling left, read
+/// instead from a copy of the constant packed as [D / t, ..., t] (t: the
+/// tile's innermost width): the tile is then one contiguous block, not rows
+/// D elements apart, so it is streamed by the prefetchers and touches one or
+/// two pages (a 3x3x512x512 filter spans 2300 4 KiB pages; one tile of its
+/// unpacked rows, eight). Returns the packed tile, or null where the operand
+/// is not such a tile.
+Value packedTile(RewriterBase &rewriter, Operation *op, OpOperand &operand,
+                 PackedConstants &packed) {
+  auto tileType = cast<RankedTensorType>(operand.get().getType());
+  auto slice = operand.get().getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice || !slice.getDroppedDims().none() || !tileType.hasStaticShape())
+    return nullptr;
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  Location loc = op->getLoc();
+  SmallVector<OpFoldResult> offsets = slice.getMixedOffsets(),
+                            sizes = slice.getMixedSizes(),
+                            strides = slice.getMixedStrides();
+  Value source = slice.getSource();
+  while (auto outer = source.getDefiningOp<tensor::ExtractSliceOp>()) {
+    if (!outer.getDroppedDims().none())
+      return nullptr;
+    SmallVector<OpFoldResult> o, sz, st;
+    if (failed(affine::mergeOffsetsSizesAndStrides(
+            rewriter, loc, outer.getMixedOffsets(), outer.getMixedSizes(),
+            outer.getMixedStrides(), outer.getDroppedDims(), offsets, sizes,
+            strides, o, sz, st)))
+      return nullptr;
+    offsets = o, sizes = sz, strides = st;
+    source = outer.getSource();
+  }
+  int64_t t = tileType.getShape().back();
+  auto whole = cast<RankedTensorType>(source.getType());
+  if (!whole.hasStaticShape() || whole.getShape().back() % t ||
+      whole.getShape().back() == t || !isMultipleOf(offsets.back(), t) ||
+      llvm::any_of(strides, [](OpFoldResult s) {
+        return getConstantIntValue(s) != int64_t(1);
+      }))
+    return nullptr;
+  Value p = packConstant(rewriter, source, t, packed);
+  if (!p)
+    return nullptr;
+  AffineExpr d0 = rewriter.getAffineDimExpr(0);
+  SmallVector<OpFoldResult> packedOffsets{affine::makeComposedFoldedAffineApply(
+      rewriter, loc, d0.floorDiv(t), {offsets.back()})};
+  llvm::append_range(packedOffsets, ArrayRef(offsets).drop_back());
+  packedOffsets.push_back(rewriter.getIndexAttr(0));
+  SmallVector<OpFoldResult> packedSizes{rewriter.getIndexAttr(1)};
+  for (int64_t d : tileType.getShape())
+    packedSizes.push_back(rewriter.getIndexAttr(d));
+  SmallVector<OpFoldResult> ones(packedSizes.size(), rewriter.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(rewriter, loc, tileType, p,
+                                        packedOffsets, packedSizes, ones);
+}
+
 /// How a matmul's work is shared between threads: the nr-wide strips of
 /// each B block, or its M blocks (each thread then packs its own strips).
 struct MatmulThreads {
@@ -325,7 +461,8 @@ tileWithEpilogue(RewriterBase &rewriter, linalg::GenericOp epilogue,
 LogicalResult tileMatmulWithEpilogue(RewriterBase &rewriter,
                                      linalg::MatmulOp op,
                                      linalg::GenericOp epilogue,
-                                     const MatmulTiles &t, bool parallel) {
+                                     const MatmulTiles &t, bool parallel,
+                                     PackedConstants &packed) {
   auto aType = cast<RankedTensorType>(op.getInputs()[0].getType());
   int64_t m = aType.getDimSize(0), k = aType.getDimSize(1);
   int64_t n = cast<RankedTensorType>(op.getInputs()[1].getType()).getDimSize(1);
@@ -342,7 +479,10 @@ LogicalResult tileMatmulWithEpilogue(RewriterBase &rewriter,
   if (failed(strip))
     return failure();
   linalg::MatmulOp stripMM = strip->second;
-  if (t.mc > t.mr) {
+  OpOperand &bOperand = stripMM.getInputsMutable()[1];
+  if (Value p = packedTile(rewriter, stripMM, bOperand, packed)) {
+    rewriter.modifyOpInPlace(stripMM, [&] { bOperand.set(p); });
+  } else if (t.mc > t.mr) {
     rewriter.setInsertionPoint(stripMM);
     Value bStrip = stripMM.getInputs()[1];
     auto bType = cast<RankedTensorType>(bStrip.getType());
@@ -370,7 +510,8 @@ LogicalResult tileMatmulWithEpilogue(RewriterBase &rewriter,
 
 LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
                                      linalg::MatmulOp op, int64_t lanes,
-                                     int64_t registers, bool parallel) {
+                                     int64_t registers, bool parallel,
+                                     PackedConstants &packed) {
   auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto bType = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
   auto cType = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
@@ -417,7 +558,8 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
         e.mc = dividingTile(m, mr, 256);
       }
     if (e.mp == m && e.np == n && e.kp == k && e.kc == k)
-      return tileMatmulWithEpilogue(rewriter, op, epilogue, e, parallel);
+      return tileMatmulWithEpilogue(rewriter, op, epilogue, e, parallel,
+                                    packed);
   }
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
@@ -463,9 +605,16 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
   if (failed(strip))
     return failure();
   auto stripOp = cast<linalg::MatmulOp>(*strip);
-  if (t.mc > t.mr || widenB) {
+  // Constant B (weights): strips come from a copy packed at compile time,
+  // nothing to copy at run time.
+  Value packedB =
+      packedTile(rewriter, stripOp, stripOp.getInputsMutable()[1], packed);
+  if (packedB && !widenB) {
+    rewriter.modifyOpInPlace(
+        stripOp, [&] { stripOp.getInputsMutable()[1].set(packedB); });
+  } else if (t.mc > t.mr || widenB) {
     rewriter.setInsertionPoint(stripOp);
-    Value bStrip = stripOp.getInputs()[1];
+    Value bStrip = packedB ? packedB : stripOp.getInputs()[1];
     auto bType = cast<RankedTensorType>(bStrip.getType());
     Value packed;
     if (widenB) {
@@ -539,7 +688,8 @@ FailureOr<linalg::LinalgOp> padConvWidth(RewriterBase &rewriter,
 /// height tiled to 1 so that the tile is a 1-D convolution, which the
 /// vectorizer turns into broadcast + FMA over the input channels.
 LogicalResult tileConv(RewriterBase &rewriter, linalg::LinalgOp op,
-                       int64_t lanes, int64_t registers, bool parallel) {
+                       int64_t lanes, int64_t registers, bool parallel,
+                       PackedConstants &packed) {
   auto out = dyn_cast<RankedTensorType>(op.getDpsInits()[0].getType());
   auto filter = dyn_cast<RankedTensorType>(op.getDpsInputs()[1].getType());
   if (!out || !filter || !out.hasStaticShape() || !filter.hasStaticShape() ||
@@ -582,29 +732,48 @@ LogicalResult tileConv(RewriterBase &rewriter, linalg::LinalgOp op,
   if (isa<linalg::Conv2DNhwcHwcfOp>(op)) {
     int64_t c = filter.getDimSize(2);
     // Loops: n, oh, ow, f, kh, kw, c.
-    // Input channels 8 at a time: the vectorized 1-D convolution holds an
-    // (owt + kw - 1) x ct window of the input in registers, and wider
-    // windows spill (ResNet-50: 75 -> 54 ms going from 64 to 8).
-    sizes = {1, 1, owt, ft, 1, 0, divisorTile(c, 8, lanes)};
+    // One filter tap and 8 input channels per tile: the vectorized 1-D
+    // convolution then holds an owt x 8 window of the input, whereas all
+    // kw taps at once keep (owt + kw - 1) x ct broadcasts live across taps
+    // and spill (ResNet-50's 3x3 layers: 8 -> 0 spills in the inner loop).
+    sizes = {1, 1, owt, ft, 1, 1, divisorTile(c, 8, lanes)};
   } else {
     // Loops: n, oh, ow, c, kh, kw.
     sizes = {1, 1, owt, ft, 1, 0};
   }
   LLVM_DEBUG(llvm::dbgs() << "conv tiles: ow " << owt << ", channels " << ft
                           << "\n");
-  // Rows already tiled (dr1-fuse-epilogue) are tiled only within.
+  // Deep layers on small images: output-channel tiles outermost, each
+  // filter slice reused by every row while in cache.
+  bool filterOuter = dr1::filterOutermost(op);
+  SmallVector<int64_t> interchange;
+  if (filterOuter)
+    interchange = {3, 0, 1, 2, 4, 5, 6};
+  // Convolutions already tiled (dr1-fuse-epilogue) are tiled only within.
   if (parallel && !op->hasAttr("dr1.row_tiled") &&
       dr1::loopWork(op) >= dr1::kMinParallelWork) {
-    // Output rows (of every image) are shared out between threads.
-    SmallVector<int64_t> rows(sizes.size(), 0);
-    rows[0] = rows[1] = 1;
-    FailureOr<Operation *> rowTile = tile(rewriter, op, rows, {}, true);
-    if (failed(rowTile))
+    // Output rows (of every image), or output-channel tiles, are shared out
+    // between threads.
+    SmallVector<int64_t> share(sizes.size(), 0);
+    share[0] = 1;
+    if (filterOuter)
+      share[3] = ft;
+    else
+      share[1] = 1;
+    FailureOr<Operation *> shared = tile(rewriter, op, share, {}, true);
+    if (failed(shared))
       return failure();
-    op = cast<linalg::LinalgOp>(*rowTile);
+    op = cast<linalg::LinalgOp>(*shared);
   }
-  FailureOr<Operation *> tiled = tile(rewriter, op, sizes, {});
-  return failure(failed(tiled));
+  FailureOr<Operation *> tiled = tile(rewriter, op, sizes, interchange);
+  if (failed(tiled))
+    return failure();
+  if (isa<linalg::Conv2DNhwcHwcfOp>(*tiled)) {
+    OpOperand &filterOperand = (*tiled)->getOpOperand(1);
+    if (Value p = packedTile(rewriter, *tiled, filterOperand, packed))
+      rewriter.modifyOpInPlace(*tiled, [&] { filterOperand.set(p); });
+  }
+  return success();
 }
 
 struct CPUTileAndVectorizePass
@@ -645,6 +814,7 @@ struct CPUTileAndVectorizePass
     SmallVector<linalg::MatmulOp> matmuls;
     func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     IRRewriter rewriter(&getContext());
+    PackedConstants packed;
     for (linalg::MatmulOp op : matmuls) {
       auto elt =
           cast<ShapedType>(op.getOutputs()[0].getType()).getElementType();
@@ -652,7 +822,7 @@ struct CPUTileAndVectorizePass
           1, vectorBits / std::max<unsigned>(8, elt.getIntOrFloatBitWidth()));
       (void)lanes;
       if (failed(tileAndVectorizeMatmul(rewriter, op, eltLanes,
-                                        numVectorRegisters, parallel)))
+                                        numVectorRegisters, parallel, packed)))
         LLVM_DEBUG(llvm::dbgs() << "a matmul left untiled\n");
     }
 
@@ -666,8 +836,8 @@ struct CPUTileAndVectorizePass
           cast<ShapedType>(op.getDpsInits()[0].getType()).getElementType();
       int64_t eltLanes = std::max<int64_t>(
           1, vectorBits / std::max<unsigned>(8, elt.getIntOrFloatBitWidth()));
-      if (failed(
-              tileConv(rewriter, op, eltLanes, numVectorRegisters, parallel)))
+      if (failed(tileConv(rewriter, op, eltLanes, numVectorRegisters, parallel,
+                          packed)))
         LLVM_DEBUG(llvm::dbgs() << "left untiled: " << op << "\n");
     }
     // Tiles with a filter height of 1 become 1-D convolutions ...

@@ -18,8 +18,27 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
     accumulators after the K loop (when K is one cache block and no padding
     is needed; the row tile is shortened to divide M if it can be).
     Convolutions are
-    tiled over output rows / columns / channels with the filter height tiled
-    to 1, decomposed to 1-D convolutions and vectorized.
+    tiled over output rows / columns / channels with one filter tap and 8
+    input channels per tile, decomposed to 1-D convolutions and vectorized;
+    where the filter is larger than the input (deep layers on small images)
+    output-channel tiles are the outermost loop, so each tile's filter slice
+    stays in cache for every row.
+
+    Constant operands read in tiles, a convolution's filter
+    (`[KH, KW, C, F]` read as `[1, 1, ct, ft]`) and a matmul's weights
+    (`[K, N]` read as `[kc, nr]` strips), are packed at compile time as
+    `[F / ft, KH, KW, C, ft]` and `[N / nr, K, nr]`: every tile is then one
+    contiguous block, and matmuls need no run-time copy of B's strips.
+    ```mlir
+    %w = arith.constant dense<...> : tensor<3x3x512x512xf32>
+    %t = tensor.extract_slice %w[%kh, %kw, %c, %f] [1, 1, 8, 32] [1, 1, 1, 1]
+    ```
+    becomes
+    ```mlir
+    %p = arith.constant dense<...> : tensor<16x3x3x512x32xf32>
+    %i = affine.apply affine_map<()[s0] -> (s0 floordiv 32)>()[%f]
+    %t = tensor.extract_slice %p[%i, %kh, %kw, %c, 0] [1, 1, 1, 8, 32] [1, 1, 1, 1, 1]
+    ```
 
     Before:
     ```mlir
@@ -193,7 +212,9 @@ def FuseEpilogue : Pass<"dr1-fuse-epilogue", "func::FuncOp"> {
     computes one output row of the convolution (its bias-initialised
     accumulator included) and applies the epilogue to it while it is in
     cache, so the convolution's full result is never written to and read
-    back from memory. The row loop is an `scf.forall` when compiling for
+    back from memory. Where the filter is larger than the input (deep
+    layers on small images), the loop is over blocks of 64 output channels
+    of the whole image instead, so that the filter is read once. The row loop is an `scf.forall` when compiling for
     several threads. The convolution is tagged `dr1.row_tiled`; the CPU
     strategy then tiles only within the row.
 

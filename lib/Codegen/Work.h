@@ -24,6 +24,30 @@ inline int64_t loopWork(mlir::linalg::LinalgOp op) {
   return work;
 }
 
+/// Whether a convolution should loop over blocks of output channels outside
+/// its output rows, so that each block's slice of the filter stays in cache
+/// while every row uses it. Deep layers on small images have filters larger
+/// than their input (ResNet-50's last stage: 9.4 MB of 3x3 filter, 100 KB
+/// of 7x7 input); row by row, they would stream the whole filter from
+/// memory once per output row.
+inline bool filterOutermost(mlir::linalg::LinalgOp conv) {
+  if (!mlir::isa<mlir::linalg::Conv2DNhwcHwcfOp>(conv.getOperation()))
+    return false;
+  auto bytes = [](mlir::Value v) -> int64_t {
+    auto t = mlir::dyn_cast<mlir::RankedTensorType>(v.getType());
+    if (!t || !t.hasStaticShape() || !t.getElementType().isIntOrFloat())
+      return -1;
+    return t.getNumElements() *
+           ((t.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+  };
+  int64_t input = bytes(conv.getDpsInputs()[0]);
+  int64_t filter = bytes(conv.getDpsInputs()[1]);
+  auto out =
+      mlir::dyn_cast<mlir::RankedTensorType>(conv.getDpsInits()[0].getType());
+  return input > 0 && filter > input && out && out.hasStaticShape() &&
+         out.getDimSize(1) > 1;
+}
+
 } // namespace mlir::dr1
 
 #endif // DR1_CODEGEN_WORK_H

@@ -91,6 +91,38 @@ func.func @big_conv_relu(%x: tensor<2x34x34x16xf32>, %w: tensor<3x3x16x32xf32>, 
 
 // -----
 
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d3)>
+
+// A deep layer on small images (filter 3x3x256x128, 1.2 MB; input 4x4x4x256,
+// 64 KB): one iteration per image and block of 64 output channels, not per
+// row, so that the filter is read once; the bias and relu apply to the
+// block. Threads share the blocks out.
+// CHECK-LABEL: func @deep_conv_bias_relu
+// CHECK: scf.for %[[N:.*]] = %{{c0[_0-9]*}} to %c4 step %c1
+// CHECK: scf.for %[[F:.*]] = %{{c0[_0-9]*}} to %c128 step %c64
+// CHECK: linalg.conv_2d_nhwc_hwcf {{{.*}}dr1.row_tiled{{.*}}} ins(%{{.*}}, %{{.*}} : tensor<1x4x4x256xf32>, tensor<3x3x256x64xf32>) outs(%{{.*}} : tensor<1x2x2x64xf32>)
+// CHECK: arith.maximumf
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[%[[N]], 0, 0, %[[F]]] [1, 2, 2, 64]
+// PAR-LABEL: func @deep_conv_bias_relu
+// PAR: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (4, 128) step (1, 64)
+// PAR: linalg.conv_2d_nhwc_hwcf {{{.*}}dr1.row_tiled
+func.func @deep_conv_bias_relu(%x: tensor<4x4x4x256xf32>, %w: tensor<3x3x256x128xf32>, %b: tensor<128xf32>, %o: tensor<4x2x2x128xf32>) -> tensor<4x2x2x128xf32> {
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<4x4x4x256xf32>, tensor<3x3x256x128xf32>) outs(%o : tensor<4x2x2x128xf32>) -> tensor<4x2x2x128xf32>
+  %r = linalg.generic {indexing_maps = [#id, #chan, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c, %b : tensor<4x2x2x128xf32>, tensor<128xf32>) outs(%o : tensor<4x2x2x128xf32>) {
+  ^bb0(%a: f32, %bb: f32, %out: f32):
+    %z = arith.constant 0.0 : f32
+    %s = arith.addf %a, %bb : f32
+    %m = arith.maximumf %s, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<4x2x2x128xf32>
+  return %r : tensor<4x2x2x128xf32>
+}
+
+// -----
+
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 #feat = affine_map<(d0, d1, d2) -> (d2)>
 

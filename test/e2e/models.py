@@ -156,6 +156,16 @@ def conv_shapes(rng):
     outs.append(g.conv2d(y, g.const(_w(rng, 36, 12, 1, 1)), g.const(_w(rng, 36, scale=0.1)),
                          groups=4))
     outs.append(g.relu(g.conv2d(z, g.const(_w(rng, 34, 8, 1, 1)), groups=2)))
+    # Deep layers on a small image (the filter larger than the input): the
+    # epilogue runs over blocks of 64 output channels (two, three), the
+    # channel tiles are the outer loop, and the filters are read from
+    # copies packed at compile time; stride 2, batch 2, a 1x1 and a 3x3.
+    d = g.arg(rng.standard_normal((2, 40, 6, 7)).astype(np.float32))
+    outs.append(g.relu(g.conv2d(d, g.const(_w(rng, 128, 40, 3, 3)),
+                                g.const(_w(rng, 128, scale=0.1)), strides=(2, 2),
+                                padding=(1, 1, 1, 1))))
+    outs.append(g.relu(g.add(g.conv2d(d, g.const(_w(rng, 192, 40, 1, 1)), strides=(2, 2)),
+                             g.const(_w(rng, 192, 1, 1, scale=0.1)))))
     outs.append(g.max_pool2d(y, (3, 3), (2, 2), (1, 1, 1, 1), ceil_mode=True))
     outs.append(g.avg_pool2d(y, (3, 3), (2, 2), (0, 0, 1, 1), count_include_pad=True,
                              ceil_mode=True))
