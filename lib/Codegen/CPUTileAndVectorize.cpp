@@ -683,7 +683,8 @@ FailureOr<linalg::LinalgOp> padConvWidth(RewriterBase &rewriter,
   return cast<linalg::LinalgOp>(wide);
 }
 
-/// Convolutions (NHWC x HWCF and depthwise NHWC x HWC): one output row per
+/// Convolutions (NHWC x HWCF and depthwise NHWC x HWC, and max / sum pooling
+/// NHWC, whose loops are depthwise's): one output row per
 /// tile, OWt output columns x Ft output channels of accumulators, the filter
 /// height tiled to 1 so that the tile is a 1-D convolution, which the
 /// vectorizer turns into broadcast + FMA over the input channels.
@@ -828,7 +829,10 @@ struct CPUTileAndVectorizePass
 
     SmallVector<linalg::LinalgOp> convs;
     func.walk([&](linalg::LinalgOp op) {
-      if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
+      // Max / sum pooling has the depthwise convolution's loops (its
+      // window operand is shape only) and takes its strategy.
+      if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
+              linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op))
         convs.push_back(op);
     });
     for (linalg::LinalgOp op : convs) {
@@ -848,7 +852,8 @@ struct CPUTileAndVectorizePass
     // ... which vectorize.
     SmallVector<Operation *> conv1d;
     func.walk([&](Operation *op) {
-      if (isa<linalg::Conv1DNwcWcfOp, linalg::DepthwiseConv1DNwcWcOp>(op))
+      if (isa<linalg::Conv1DNwcWcfOp, linalg::DepthwiseConv1DNwcWcOp,
+              linalg::PoolingNwcMaxOp, linalg::PoolingNwcSumOp>(op))
         conv1d.push_back(op);
     });
     for (Operation *op : conv1d)
