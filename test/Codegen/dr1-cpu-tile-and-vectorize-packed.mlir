@@ -58,3 +58,19 @@ func.func @conv_filter_outermost_threads(%x: tensor<1x10x10x64xf32>, %w: tensor<
   %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x10x10x64xf32>, tensor<3x3x64x128xf32>) outs(%init : tensor<1x8x8x128xf32>) -> tensor<1x8x8x128xf32>
   return %r : tensor<1x8x8x128xf32>
 }
+
+// -----
+
+// Max pooling takes the depthwise strategy: rows of output columns x 32
+// channels, one window row at a time, vectorized (no scalar pooling loop
+// is left).
+// CHECK-LABEL: func @max_pool
+// CHECK-NOT: linalg.pooling
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<1x1x32xf32>
+// CHECK-NOT: linalg.pooling
+func.func @max_pool(%x: tensor<1x17x17x64xf32>, %init: tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32> {
+  %window = tensor.empty() : tensor<3x3xf32>
+  %r = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %window : tensor<1x17x17x64xf32>, tensor<3x3xf32>) outs(%init : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  return %r : tensor<1x8x8x64xf32>
+}
