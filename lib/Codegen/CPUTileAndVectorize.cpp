@@ -684,10 +684,11 @@ FailureOr<linalg::LinalgOp> padConvWidth(RewriterBase &rewriter,
 }
 
 /// Convolutions (NHWC x HWCF and depthwise NHWC x HWC, and max / sum pooling
-/// NHWC, whose loops are depthwise's): one output row per
-/// tile, OWt output columns x Ft output channels of accumulators, the filter
-/// height tiled to 1 so that the tile is a 1-D convolution, which the
-/// vectorizer turns into broadcast + FMA over the input channels.
+/// NHWC, whose loops are depthwise's): one output row per tile, OWt output
+/// columns x Ft output channels of accumulators, the filter height (and for
+/// dense convolutions its width) tiled to 1 so that the tile is a 1-D
+/// convolution, which the vectorizer turns into broadcast + FMA (max / add
+/// for pooling). Constant filters are read from packed copies.
 LogicalResult tileConv(RewriterBase &rewriter, linalg::LinalgOp op,
                        int64_t lanes, int64_t registers, bool parallel,
                        PackedConstants &packed) {

@@ -1,4 +1,4 @@
-//===- Work.h - how much work a linalg op is, for threading decisions -----===//
+//===- Work.h - work and operand sizes of linalg ops, for strategies ------===//
 #ifndef DR1_CODEGEN_WORK_H
 #define DR1_CODEGEN_WORK_H
 
