@@ -297,8 +297,9 @@ def PlanWorkspace : Pass<"dr1-plan-workspace", "ModuleOp"> {
     need no heap: the header exports N and the caller owns the memory.
 
     Buffers whose lifetimes do not overlap share memory: lifetimes are
-    measured in positions of the function's top-level ops (a buffer used in
-    a loop lives for the whole loop; views and loop results extend it), and
+    measured in positions of the function's top-level ops, from a buffer's
+    first use to its last (a buffer used in a loop lives for the whole loop;
+    views and loop results extend it), and
     offsets are assigned greedily, largest buffer first, at the lowest
     offset free during its lifetime. The most bytes simultaneously live is
     recorded as `dr1.workspace_lower_bound`. Scratch buffers inside parallel

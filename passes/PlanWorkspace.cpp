@@ -9,6 +9,8 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <limits>
+
 namespace mlir::dr1 {
 #define GEN_PASS_DEF_PLANWORKSPACE
 #include "passes/Passes.h.inc"
@@ -72,9 +74,11 @@ struct PlanWorkspacePass
     if (walk.wasInterrupted())
       return failure();
 
-    // Lifetimes, in positions of the function's top-level ops: a buffer
-    // used inside a loop lives for the whole loop; views of it and loop
-    // results it flows into extend its life.
+    // Lifetimes, in positions of the function's top-level ops: from the
+    // first use (not the alloc, which CSE of equal tensor.empty ops may
+    // have placed well before it) to the last; a buffer used inside a loop
+    // lives for the whole loop; views of it and loop results it flows into
+    // extend its life.
     Block &entry = func.getBody().front();
     DenseMap<Operation *, int64_t> position;
     for (auto [i, op] : llvm::enumerate(entry))
@@ -103,7 +107,7 @@ struct PlanWorkspacePass
                      llvm::PowerOf2Ceil(
                          type.getNumElements() *
                          llvm::divideCeil(type.getElementTypeBitWidth(), 8)))),
-          anchor(alloc), anchor(alloc)};
+          std::numeric_limits<int64_t>::max(), anchor(alloc)};
       SmallVector<Value> worklist{alloc.getResult()};
       DenseSet<Value> seen;
       while (!worklist.empty()) {
@@ -112,6 +116,7 @@ struct PlanWorkspacePass
           continue;
         for (OpOperand &use : v.getUses()) {
           Operation *user = use.getOwner();
+          b.start = std::min(b.start, anchor(user));
           b.end = std::max(b.end, anchor(user));
           // Views alias the buffer; so do results of ops that yield it.
           for (Value r : user->getResults())
@@ -124,6 +129,7 @@ struct PlanWorkspacePass
                 worklist.push_back(r);
         }
       }
+      b.start = std::min(b.start, b.end);
       buffers.push_back(b);
     }
 

@@ -15,8 +15,12 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
     hoisted out of the K loop so they stay in registers. A matmul marked
     `dr1.fuse_epilogue` (dr1-fuse-epilogue) is tiled together with its
     elementwise consumer, which is applied to each register tile's
-    accumulators after the K loop (when K is one cache block and no padding
-    is needed; the row tile is shortened to divide M if it can be).
+    accumulators after the K loop. That needs K summed in one block (taken
+    whole when A is at most 1 MiB, even if K blocks were chosen) and tiles
+    that divide M and N without padding: the row tile is shortened to divide
+    M if it can be, and N that the two-vector tile does not divide takes
+    one-vector strips with up to 14 rows (80, 112, 144, 240 channels on
+    AVX-512).
     Convolutions are
     tiled over output rows / columns / channels with one filter tap and 8
     input channels per tile, decomposed to 1-D convolutions and vectorized;

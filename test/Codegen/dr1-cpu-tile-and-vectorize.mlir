@@ -134,13 +134,40 @@ func.func @matmul_epilogue(%a: tensor<64x256xf32>, %b: tensor<256x512xf32>, %bia
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 
-// K = 1024 is summed in 256-wide blocks outside the row blocks, so no tile
-// is final before the last block: the epilogue stays a separate op.
+// K = 1024 with 320 rows (A: 1.25 MiB) is summed in 256-wide blocks
+// outside the row blocks, so no tile is final before the last block: the
+// epilogue stays a separate op.
 // AVX512-LABEL: func @matmul_epilogue_k_blocked
+// AVX512: scf.for {{.*}} = %c0 to %c1024 step %c256
 // AVX512: vector.contract
 // AVX512: linalg.generic
 // AVX512: arith.maximumf
-func.func @matmul_epilogue_k_blocked(%a: tensor<64x1024xf32>, %b: tensor<1024x256xf32>, %c: tensor<64x256xf32>) -> tensor<64x256xf32> {
+func.func @matmul_epilogue_k_blocked(%a: tensor<320x1024xf32>, %b: tensor<1024x256xf32>, %c: tensor<320x256xf32>) -> tensor<320x256xf32> {
+  %mm = linalg.matmul {dr1.fuse_epilogue} ins(%a, %b : tensor<320x1024xf32>, tensor<1024x256xf32>) outs(%c : tensor<320x256xf32>) -> tensor<320x256xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm : tensor<320x256xf32>) outs(%c : tensor<320x256xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %z = arith.constant 0.0 : f32
+    %m = arith.maximumf %x, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<320x256xf32>
+  return %r : tensor<320x256xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// The same K = 1024 with 64 rows (A: 256 KiB) is one block: each 8 x 32
+// register tile sums all of K, then takes the ReLU before its one store.
+// AVX512-LABEL: func @matmul_epilogue_whole_k
+// AVX512: scf.for {{.*}} step %c8
+// AVX512: scf.for {{.*}} = %c0 to %c1024 step %c1
+// AVX512: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// AVX512: arith.maximumf {{.*}} : vector<8x32xf32>
+// AVX512: vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+// AVX512-NOT: linalg.generic
+func.func @matmul_epilogue_whole_k(%a: tensor<64x1024xf32>, %b: tensor<1024x256xf32>, %c: tensor<64x256xf32>) -> tensor<64x256xf32> {
   %mm = linalg.matmul {dr1.fuse_epilogue} ins(%a, %b : tensor<64x1024xf32>, tensor<1024x256xf32>) outs(%c : tensor<64x256xf32>) -> tensor<64x256xf32>
   %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
       ins(%mm : tensor<64x256xf32>) outs(%c : tensor<64x256xf32>) {
@@ -150,4 +177,29 @@ func.func @matmul_epilogue_k_blocked(%a: tensor<64x1024xf32>, %b: tensor<1024x25
     linalg.yield %m : f32
   } -> tensor<64x256xf32>
   return %r : tensor<64x256xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// 80 columns are not a multiple of the 32-wide tile: with an epilogue, one
+// vector per row (16 columns, 5 strips) and 14 rows of accumulators instead
+// of padding; the residual add is applied in registers.
+// AVX512-LABEL: func @matmul_epilogue_one_vector
+// AVX512: scf.for {{.*}} = %c0 to %c80 step %c16
+// AVX512: scf.for {{.*}} = %c0 to %c196 step %c14
+// AVX512: vector.contract {{.*}} : vector<14x1xf32>, vector<1x16xf32> into vector<14x16xf32>
+// AVX512: arith.addf {{.*}} : vector<14x16xf32>
+// AVX512-NOT: linalg.generic
+// AVX512-NOT: tensor.pad
+func.func @matmul_epilogue_one_vector(%a: tensor<196x96xf32>, %b: tensor<96x80xf32>, %c: tensor<196x80xf32>, %res: tensor<196x80xf32>) -> tensor<196x80xf32> {
+  %mm = linalg.matmul {dr1.fuse_epilogue} ins(%a, %b : tensor<196x96xf32>, tensor<96x80xf32>) outs(%c : tensor<196x80xf32>) -> tensor<196x80xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %res : tensor<196x80xf32>, tensor<196x80xf32>) outs(%c : tensor<196x80xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  } -> tensor<196x80xf32>
+  return %r : tensor<196x80xf32>
 }

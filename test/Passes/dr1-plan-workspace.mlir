@@ -3,21 +3,23 @@
 
 // Buffers live at the same time get disjoint ranges of a trailing workspace
 // argument, largest first, aligned to 64 bytes (or to their own size when
-// smaller); deallocations disappear.
+// smaller); deallocations disappear. A lifetime starts at the buffer's first
+// use, not at its alloc.
 // CHECK-LABEL: func @overlapping
-// CHECK-SAME: (%[[A:.*]]: memref<4xf32>, %[[WS:.*]]: memref<128xi8> {dr1.workspace})
+// CHECK-SAME: (%[[A:.*]]: memref<4xf32>, %{{.*}}: index, %{{.*}}: i8, %[[WS:.*]]: memref<128xi8> {dr1.workspace})
 // CHECK-SAME: attributes {dr1.workspace_lower_bound = 116 : i64, dr1.workspace_no_reuse = 164 : i64, dr1.workspace_size = 128 : i64}
 // CHECK: %[[C112:.*]] = arith.constant 112 : index
-// CHECK: %[[V0:.*]] = memref.view %[[WS]][%[[C112]]][] {dr1.buffer = {bytes = 16 : i64, first_use = 0 : i64, last_use = 3 : i64, offset = 112 : i64}} : memref<128xi8> to memref<4xf32>
+// CHECK: %[[V0:.*]] = memref.view %[[WS]][%[[C112]]][] {dr1.buffer = {bytes = 16 : i64, first_use = 2 : i64, last_use = 4 : i64, offset = 112 : i64}} : memref<128xi8> to memref<4xf32>
 // CHECK: %[[C0:.*]] = arith.constant 0 : index
-// CHECK: %[[V1:.*]] = memref.view %[[WS]][%[[C0]]][] {dr1.buffer = {bytes = 100 : i64, first_use = 1 : i64, last_use = 4 : i64, offset = 0 : i64}} : memref<128xi8> to memref<100xi8>
+// CHECK: %[[V1:.*]] = memref.view %[[WS]][%[[C0]]][] {dr1.buffer = {bytes = 100 : i64, first_use = 3 : i64, last_use = 5 : i64, offset = 0 : i64}} : memref<128xi8> to memref<100xi8>
 // CHECK: memref.copy %[[A]], %[[V0]]
 // CHECK-NOT: memref.alloc
 // CHECK-NOT: memref.dealloc
-func.func @overlapping(%a: memref<4xf32>) {
+func.func @overlapping(%a: memref<4xf32>, %i: index, %z: i8) {
   %0 = memref.alloc() : memref<4xf32>
   %1 = memref.alloc() {alignment = 64 : i64} : memref<100xi8>
   memref.copy %a, %0 : memref<4xf32> to memref<4xf32>
+  memref.store %z, %1[%i] : memref<100xi8>
   memref.dealloc %0 : memref<4xf32>
   memref.dealloc %1 : memref<100xi8>
   return

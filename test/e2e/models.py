@@ -222,9 +222,11 @@ def epilogues(rng):
     applies to the register tiles: a linear with its bias in the accumulator
     and GELU; a [batch, seq, K] x [K, N] product (reshaped around the
     epilogue) with a bias, a residual and ReLU; a tall, narrow product with a
-    sigmoid (its row blocks are what threads share); K = 1024, summed in
-    blocks, whose epilogue stays a separate loop; a product padded to the
-    register tile (epilogue not fused)."""
+    sigmoid (its row blocks are what threads share); K = 1024 with 16 rows,
+    summed whole in each register tile, and with 320 rows, summed in blocks,
+    whose epilogue stays a separate loop; 80 columns in one-vector strips of
+    14 rows (AVX-512) with a residual; a product padded to the register tile
+    (epilogue not fused)."""
     g = Graph()
     outs = []
 
@@ -239,6 +241,8 @@ def epilogues(rng):
     outs.append(g.relu(g.add(h, arg(2, 32, 256))))
     outs.append(g.sigmoid(g.matmul(arg(512, 256), const(256, 32))))
     outs.append(g.relu(g.matmul(arg(16, 1024), const(1024, 64))))
+    outs.append(g.relu(g.matmul(arg(320, 1024), const(1024, 64))))
+    outs.append(g.relu(g.add(g.matmul(arg(28, 96), const(96, 80)), arg(28, 80))))
     outs.append(g.silu(g.add(g.matmul(arg(13, 40), const(40, 50)), const(50))))
     return g, outs
 
