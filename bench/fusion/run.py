@@ -14,7 +14,8 @@ each measured in this run on the same inputs, round-robin over the builds
 interference comes in bursts that only ever add time). A
 control column times a second, separately built and loaded copy of the
 all-on model: same code, other addresses; its ratio is this run's noise
-floor (on this VM placement and neighbours alone have moved it by 5-20%).
+floor (on this VM placement and neighbours alone have moved it by up to
+16% in a noisy hour).
 Table 2: dr1c -emit=memory-plan: arena, lower bound (most bytes live at
 once), size without reuse (sum of all intermediates).
 """
