@@ -127,14 +127,7 @@ std::optional<MatmulTiles> epilogueTiles(MatmulTiles t, int64_t m, int64_t n,
     t.nr = lanes;
     t.np = n;
     t.nc = dividingTile(n, lanes, 256);
-    int64_t most = std::min<int64_t>({m, 14, registers - 3});
-    t.mr = 0;
-    for (int64_t mr = most; mr * 2 > most && !t.mr; --mr)
-      if (m % mr == 0)
-        t.mr = mr;
-    if (!t.mr)
-      return std::nullopt;
-    t.mp = m;
+    t.mr = std::min<int64_t>({m, 14, registers - 3});
   }
   // Rows that the register tile does not divide (6-row AVX2 tiles, 64
   // rows): a slightly shorter tile that divides them.
