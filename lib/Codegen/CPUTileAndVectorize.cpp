@@ -515,6 +515,8 @@ LogicalResult tileMatmulWithEpilogue(RewriterBase &rewriter,
   int64_t n = cast<RankedTensorType>(op.getInputs()[1].getType()).getDimSize(1);
   MatmulThreads threads = chooseMatmulThreads(op, t, m, n, k, parallel);
   bool parallelStrips = threads.strips, parallelBlocks = threads.rows;
+  // `op` is erased by the first tiling below.
+  Location loc = op.getLoc();
   // Cache blocks, N outermost: the B block stays in cache while A's blocks
   // stream through.
   auto block = tileWithEpilogue(rewriter, epilogue, op, {t.mc, t.nc}, {1, 0},
@@ -533,10 +535,10 @@ LogicalResult tileMatmulWithEpilogue(RewriterBase &rewriter,
     rewriter.setInsertionPoint(stripMM);
     Value bStrip = stripMM.getInputs()[1];
     auto bType = cast<RankedTensorType>(bStrip.getType());
-    Value empty = tensor::EmptyOp::create(
-        rewriter, op.getLoc(), bType.getShape(), bType.getElementType());
-    Value packed = linalg::CopyOp::create(rewriter, op.getLoc(), bStrip, empty)
-                       .getResult(0);
+    Value empty = tensor::EmptyOp::create(rewriter, loc, bType.getShape(),
+                                          bType.getElementType());
+    Value packed =
+        linalg::CopyOp::create(rewriter, loc, bStrip, empty).getResult(0);
     rewriter.modifyOpInPlace(
         stripMM, [&] { stripMM.getInputsMutable()[1].set(packed); });
   }
