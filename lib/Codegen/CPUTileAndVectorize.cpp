@@ -618,7 +618,8 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
     rewriter.replaceOp(op, slice);
     mm = padded;
   }
-  MatmulThreads threads = chooseMatmulThreads(op, t, m, n, k, parallel);
+  // (`op` may be gone: `mm` has its place.)
+  MatmulThreads threads = chooseMatmulThreads(mm, t, m, n, k, parallel);
   bool parallelStrips = threads.strips;
   if (threads.rows) {
     FailureOr<Operation *> rows = tile(rewriter, mm, {t.mc, 0, 0}, {}, true);
