@@ -8,7 +8,7 @@ APT_PACKAGES=(
   cmake ninja-build ccache g++ pkg-config zlib1g-dev libzstd-dev libxml2-dev libffi-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22 libomp-22-dev
-  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross libopenblas-dev file
+  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross libopenblas-dev file valgrind
 )
 # import name=pip name
 PIP_PACKAGES=(numpy=numpy pytest=pytest scikit_build_core=scikit-build-core

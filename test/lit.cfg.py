@@ -22,6 +22,22 @@ config.environment["PATH"] = os.pathsep.join(
     [config.dr1_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.substitutions.append(("%dr1c", os.path.join(config.dr1_tools_dir, "dr1c")))
 config.substitutions.append(("%dr1-opt", os.path.join(config.dr1_tools_dir, "dr1-opt")))
+# --param dr1_valgrind=1 runs the compiler under memcheck, through wrappers
+# that come first on PATH: a use after free in a pass often crashes only with
+# another allocator's layout (CI's).
+if lit_config.params.get("dr1_valgrind"):
+    _wrappers = os.path.join(config.dr1_obj_root, "test", "valgrind-bin")
+    os.makedirs(_wrappers, exist_ok=True)
+    for _tool in ("dr1c", "dr1-opt"):
+        _path = os.path.join(_wrappers, _tool)
+        with open(_path, "w") as f:
+            f.write("#!/bin/sh\nexec valgrind -q --error-exitcode=99 "
+                    "--exit-on-first-error=yes %s \"$@\"\n"
+                    % os.path.join(config.dr1_tools_dir, _tool))
+        os.chmod(_path, 0o755)
+        config.substitutions = [(k, _path if k == "%" + _tool else v)
+                                for k, v in config.substitutions]
+    config.environment["PATH"] = _wrappers + os.pathsep + config.environment["PATH"]
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%root", config.dr1_src_root))
 config.substitutions.append(("%e2e", os.path.join(config.dr1_src_root, "test", "e2e")))

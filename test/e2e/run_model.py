@@ -86,6 +86,8 @@ def main():
                          "QTOL of each output's largest magnitude")
     ap.add_argument("--dr1c-flag", action="append", default=[],
                     help="an extra dr1c option for the model's compile (repeatable)")
+    ap.add_argument("--mlir-only", action="store_true",
+                    help="only write model.mlir (and calibration.npz) to the workdir")
     args = ap.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
@@ -97,7 +99,7 @@ def main():
     sanitize = ["--sanitize=address"] if args.sanitize else []
     sanitize += ["--gpu-emulate"] if args.gpu_emulate else []
     target = [f"-target={args.target}"]
-    if args.target == "nvptx":
+    if args.target == "nvptx" and not args.mlir_only:
         check_ptx(args, w, name)
         target.append("-mcpu=sm_80")
     quant = []
@@ -112,6 +114,8 @@ def main():
             samples.append(s.astype(a.v.dtype))
         np.savez(w("calibration.npz"), *samples)
         quant = ["--quantize=int8", f"--calibration={w('calibration.npz')}"]
+    if args.mlir_only:
+        return
     run([args.dr1c, w("model.mlir"), args.opt, f"--num-threads={args.threads}",
          f"--name={name}", "-o", w(f"{name}.o")] + target + sanitize + quant +
         args.dr1c_flag)
