@@ -170,8 +170,12 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--vs-ort", action="store_true",
                     help="set ONNX Runtime's per-node profile beside dr1's (ONNX models)")
-    ap.add_argument("extra", nargs="*", help="more dr1c options (after --)")
-    args = ap.parse_args()
+    # (argparse gives a trailing nargs="*" positional nothing once the
+    # model has been matched: options after "--" are split off here.)
+    argv = sys.argv[1:]
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = ap.parse_args(argv[:len(argv) - len(extra) - (1 if extra else 0)])
+    args.extra = extra
     with tempfile.TemporaryDirectory() as d:
         if args.vs_ort:
             if not args.model.endswith(".onnx"):

@@ -282,6 +282,13 @@ def quantized(rng):
     conv2 = g.conv2d(img2, g.const(_w(rng, 32, 32, 3, 3)), None, padding=(1, 1, 1, 1),
                      input_range=(float(img2.v.min()), float(img2.v.max())))
     outs = [h, m, mm, big, wide, conv2]
+    # Depthwise tiles (f32 sums of the bytes): two vectors of channels, a
+    # row not divided by the column tile, a 5x5 window, a saturating range.
+    r2 = (float(img2.v.min()), float(img2.v.max()))
+    outs.append(g.conv2d(img2, g.const(_w(rng, 32, 1, 3, 3)), g.const(_w(rng, 32, scale=0.1)),
+                         padding=(1, 1, 1, 1), groups=32, input_range=r2))
+    outs.append(g.conv2d(img2, g.const(_w(rng, 32, 1, 5, 5)), None, strides=(2, 2),
+                         padding=(2, 1, 2, 1), groups=32, input_range=(-1.0, 1.5)))
     lo, hi = float(img.v.min()), float(img.v.max())
     outs.append(g.conv2d(img, g.const(_w(rng, 8, 6, 3, 3)), g.const(_w(rng, 8, scale=0.1)),
                          padding=(1, 1, 1, 1), input_range=(lo, hi)))

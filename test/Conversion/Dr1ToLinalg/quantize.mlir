@@ -57,3 +57,32 @@ func.func @int_conv_pad_value(%x: tensor<1x2x5x5xi8>, %w: tensor<3x2x3x3xi8>) ->
   %0 = dr1.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>, pad_value = -3 : i64} : (tensor<1x2x5x5xi8>, tensor<3x2x3x3xi8>) -> tensor<1x3x5x5xi32>
   return %0 : tensor<1x3x5x5xi32>
 }
+
+// -----
+
+// int8 depthwise: f32 sums (exact below 2^24) on the byte input, the
+// constant filter converted at compile time, the result back to i32.
+// CHECK-LABEL: func @int_depthwise_f32_sums
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[\[}}1.000000e+00, -1.280000e+02], [-2.000000e+00, 0.000000e+00], {{.*}} : tensor<3x3x2xf32>
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<1x5x5x2xf32>)
+// CHECK: %[[Y:.*]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%{{.*}}, %[[W]] : tensor<1x7x7x2xi8>, tensor<3x3x2xf32>) outs(%[[ACC]] : tensor<1x5x5x2xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[Y]] : tensor<1x5x5x2xf32>) outs(%{{.*}} : tensor<1x5x5x2xi32>)
+// CHECK: arith.fptosi %{{.*}} : f32 to i32
+func.func @int_depthwise_f32_sums(%x: tensor<1x2x5x5xi8>) -> tensor<1x2x5x5xi32> {
+  %w = arith.constant dense<[[[[1, -2, 3], [4, 5, -6], [7, 8, 127]]], [[[-128, 0, 1], [2, 3, 4], [5, 6, 7]]]]> : tensor<2x1x3x3xi8>
+  %0 = dr1.conv2d %x, %w {groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>, pad_value = -3 : i64} : (tensor<1x2x5x5xi8>, tensor<2x1x3x3xi8>) -> tensor<1x2x5x5xi32>
+  return %0 : tensor<1x2x5x5xi32>
+}
+
+// -----
+
+// A filter that is not constant is converted by an elementwise generic.
+// CHECK-LABEL: func @int_depthwise_f32_sums_arg_filter
+// CHECK: %[[W:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<3x3x2xf32>)
+// CHECK: arith.sitofp %{{.*}} : i8 to f32
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%{{.*}}, %[[W]] : tensor<1x5x5x2xi8>, tensor<3x3x2xf32>)
+func.func @int_depthwise_f32_sums_arg_filter(%x: tensor<1x2x5x5xi8>, %w: tensor<2x1x3x3xi8>) -> tensor<1x2x3x3xi32> {
+  %0 = dr1.conv2d %x, %w {groups = 2 : i64} : (tensor<1x2x5x5xi8>, tensor<2x1x3x3xi8>) -> tensor<1x2x3x3xi32>
+  return %0 : tensor<1x2x3x3xi32>
+}
