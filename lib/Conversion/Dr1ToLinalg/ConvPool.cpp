@@ -3,8 +3,10 @@
 // Convolutions run as NHWC x HWCF (or depthwise / grouped variants), the
 // layout CPU kernels want: activations are transposed at the op's edges
 // (transposes between consecutive ops cancel in canonicalization) and
-// constant filters are transposed at compile time. Padding is a fill plus an
-// insert_slice, so the producer can write straight into the padded buffer.
+// constant filters are transposed at compile time. Padding is an
+// insert_slice into an empty tensor plus fills of the border only, so the
+// producer writes straight into the padded buffer and nothing is written
+// twice.
 //
 //===----------------------------------------------------------------------===//
 #include "Conversion/Dr1ToLinalg/Patterns.h"
@@ -29,15 +31,40 @@ Value padSpatial(OpBuilder &b, Location loc, Value v, int64_t hDim,
   SmallVector<int64_t> shape(type.getShape());
   shape[hDim] += pad[0] + pad[2];
   shape[hDim + 1] += pad[1] + pad[3];
-  Value filled = filledTensor(b, loc, shape, padValue);
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-  offsets[hDim] = b.getIndexAttr(pad[0]);
-  offsets[hDim + 1] = b.getIndexAttr(pad[1]);
-  SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
-  for (int64_t d : type.getShape())
-    sizes.push_back(b.getIndexAttr(d));
-  return tensor::InsertSliceOp::create(b, loc, v, filled, offsets, sizes,
-                                       strides);
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  auto slice = [&](Value src, Value dst, ArrayRef<int64_t> at) -> Value {
+    SmallVector<OpFoldResult> offsets, sizes;
+    for (int64_t o : at)
+      offsets.push_back(b.getIndexAttr(o));
+    for (int64_t d : tensorType(src).getShape())
+      sizes.push_back(b.getIndexAttr(d));
+    return tensor::InsertSliceOp::create(b, loc, src, dst, offsets, sizes,
+                                         strides);
+  };
+  SmallVector<int64_t> at(type.getRank(), 0);
+  at[hDim] = pad[0];
+  at[hDim + 1] = pad[1];
+  // Only the border is filled: the interior is the producer's, which writes
+  // it in place (empty-tensor elimination), so a whole-buffer fill would
+  // write every interior byte twice.
+  Value padded = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  padded = slice(v, padded, at);
+  auto border = [&](int64_t h0, int64_t h, int64_t w0, int64_t w) {
+    if (h == 0 || w == 0)
+      return;
+    SmallVector<int64_t> part(shape), pos(type.getRank(), 0);
+    part[hDim] = h;
+    part[hDim + 1] = w;
+    pos[hDim] = h0;
+    pos[hDim + 1] = w0;
+    padded = slice(filledTensor(b, loc, part, padValue), padded, pos);
+  };
+  int64_t inH = type.getDimSize(hDim), inW = type.getDimSize(hDim + 1);
+  border(0, pad[0], 0, shape[hDim + 1]);
+  border(pad[0] + inH, pad[2], 0, shape[hDim + 1]);
+  border(pad[0], inH, 0, pad[1]);
+  border(pad[0], inH, pad[1] + inW, pad[3]);
+  return padded;
 }
 
 /// `v` (integers) as `f32` values: folded for a constant, otherwise an

@@ -1,14 +1,23 @@
 // RUN: dr1-opt %s --convert-dr1-to-linalg -split-input-file | FileCheck %s
 // Convolution and pooling: NCHW at the op's edges, NHWC / HWCF inside;
-// padding is a fill plus insert_slice; constant filters are transposed at
-// compile time.
+// padding is an insert_slice into an empty tensor plus fills of the border
+// only (the producer writes the interior in place); constant filters are
+// transposed at compile time.
 
 // The accumulator starts at zero and the bias is added after the
 // convolution, where it joins the elementwise epilogue.
 // CHECK-LABEL: func @conv_nhwc
 // CHECK: linalg.transpose ins(%arg0 : tensor<1x4x8x8xf32>) {{.*}} permutation = [0, 2, 3, 1]
-// CHECK: %[[PAD:.*]] = linalg.fill {{.*}} -> tensor<1x10x10x4xf32>
-// CHECK: %[[IN:.*]] = tensor.insert_slice %{{.*}} into %[[PAD]][0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
+// CHECK: %[[PAD:.*]] = tensor.empty() : tensor<1x10x10x4xf32>
+// CHECK: %[[IN0:.*]] = tensor.insert_slice %{{.*}} into %[[PAD]][0, 1, 1, 0] [1, 8, 8, 4] [1, 1, 1, 1]
+// CHECK: %[[TOP:.*]] = linalg.fill {{.*}} -> tensor<1x1x10x4xf32>
+// CHECK: %[[IN1:.*]] = tensor.insert_slice %[[TOP]] into %[[IN0]][0, 0, 0, 0] [1, 1, 10, 4]
+// CHECK: %[[BOTTOM:.*]] = linalg.fill {{.*}} -> tensor<1x1x10x4xf32>
+// CHECK: %[[IN2:.*]] = tensor.insert_slice %[[BOTTOM]] into %[[IN1]][0, 9, 0, 0] [1, 1, 10, 4]
+// CHECK: %[[LEFT:.*]] = linalg.fill {{.*}} -> tensor<1x8x1x4xf32>
+// CHECK: %[[IN3:.*]] = tensor.insert_slice %[[LEFT]] into %[[IN2]][0, 1, 0, 0] [1, 8, 1, 4]
+// CHECK: %[[RIGHT:.*]] = linalg.fill {{.*}} -> tensor<1x8x1x4xf32>
+// CHECK: %[[IN:.*]] = tensor.insert_slice %[[RIGHT]] into %[[IN3]][0, 1, 9, 0] [1, 8, 1, 4]
 // CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} -> tensor<1x4x4x8xf32>
 // CHECK: %[[W:.*]] = linalg.transpose ins(%arg1 : tensor<8x4x3x3xf32>) {{.*}} permutation = [2, 3, 1, 0]
 // CHECK: %[[C:.*]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[IN]], %[[W]] : tensor<1x10x10x4xf32>, tensor<3x3x4x8xf32>) outs(%[[ZERO]] : tensor<1x4x4x8xf32>)
@@ -80,7 +89,10 @@ func.func @conv_many_groups(%x: tensor<1x34x8x8xf32>, %w: tensor<34x2x3x3xf32>) 
 // CHECK-LABEL: func @max_pool_ceil
 // CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK: linalg.transpose ins(%arg0 : tensor<1x2x6x6xf32>) {{.*}} permutation = [0, 2, 3, 1]
-// CHECK: linalg.fill ins(%[[NINF]] : f32) {{.*}} -> tensor<1x7x7x2xf32>
+// CHECK: linalg.fill ins(%[[NINF]] : f32) {{.*}} -> tensor<1x1x7x2xf32>
+// CHECK: tensor.insert_slice {{.*}}[0, 6, 0, 0] [1, 1, 7, 2]
+// CHECK: linalg.fill ins(%[[NINF]] : f32) {{.*}} -> tensor<1x6x1x2xf32>
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 6, 0] [1, 6, 1, 2]
 // CHECK: %[[P:.*]] = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} {{.*}} outs(%{{.*}} : tensor<1x3x3x2xf32>)
 // CHECK: linalg.transpose ins(%[[P]] : tensor<1x3x3x2xf32>) {{.*}} permutation = [0, 3, 1, 2]
 func.func @max_pool_ceil(%x: tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32> {

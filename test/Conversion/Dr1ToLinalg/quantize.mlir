@@ -50,7 +50,7 @@ func.func @int_linear(%x: tensor<2x8xi8>, %w: tensor<4x8xi8>, %b: tensor<4xi32>)
 // Padding holds the input's zero point; the accumulator is i32.
 // CHECK-LABEL: func @int_conv_pad_value
 // CHECK: %[[P:.*]] = arith.constant -3 : i8
-// CHECK: linalg.fill ins(%[[P]] : i8) outs(%{{.*}} : tensor<1x7x7x2xi8>)
+// CHECK: linalg.fill ins(%[[P]] : i8) outs(%{{.*}} : tensor<1x1x7x2xi8>)
 // CHECK: linalg.fill ins(%{{.*}} : i32) outs(%{{.*}} : tensor<1x5x5x3xi32>)
 // CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x7x7x2xi8>, tensor<3x3x2x3xi8>) outs(%{{.*}} : tensor<1x5x5x3xi32>)
 func.func @int_conv_pad_value(%x: tensor<1x2x5x5xi8>, %w: tensor<3x2x3x3xi8>) -> tensor<1x3x5x5xi32> {
