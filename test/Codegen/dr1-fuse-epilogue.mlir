@@ -178,3 +178,73 @@ func.func @matmul_two_users(%x: tensor<16x64xf32>, %w: tensor<64x32xf32>, %c: te
   } -> tensor<16x32xf32>
   return %r, %mm : tensor<16x32xf32>, tensor<16x32xf32>
 }
+
+// -----
+
+// A 1x1 convolution (matmul on [H*W, C]) whose epilogue fills the interior
+// of the next layer's padded input: one image row per iteration, each a
+// [W, C] x [C, F] product whose expand_shape feeds the row's epilogue, so
+// the padded tensor is written in place (no [H*W, F] result to copy).
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#ch4 = affine_map<(d0, d1, d2, d3) -> (d3)>
+// CHECK: #[[$ROW:.*]] = affine_map<(d0, d1) -> (d0 * 15 + d1 * 5)>
+// CHECK-LABEL: func @pointwise_into_padding
+// CHECK: %[[ROWS:.*]] = scf.for %[[N:.*]] = %c0 to %c2 step %c1 iter_args(%{{.*}}) -> (tensor<2x3x5x8xf32>)
+// CHECK: scf.for %[[H:.*]] = %c0 to %c3 step %c1
+// CHECK: %[[R:.*]] = affine.apply #[[$ROW]](%[[N]], %[[H]])
+// CHECK: %[[X:.*]] = tensor.extract_slice %{{.*}}[%[[R]], 0] [5, 16] [1, 1] : tensor<30x16xf32> to tensor<5x16xf32>
+// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<5x8xf32>
+// CHECK: %[[P:.*]] = linalg.matmul {dr1.fuse_epilogue} ins(%[[X]], %{{.*}} : tensor<5x16xf32>, tensor<16x8xf32>) outs(%[[Z]] : tensor<5x8xf32>)
+// CHECK: %[[E:.*]] = linalg.generic {{.*}} ins(%[[P]], %{{.*}} : tensor<5x8xf32>, tensor<8xf32>)
+// CHECK: tensor.expand_shape %[[E]] {{\[\[}}0, 1, 2], [3]] output_shape [1, 1, 5, 8]
+// CHECK: tensor.insert_slice
+// CHECK: scf.yield
+// CHECK: tensor.insert_slice %[[ROWS]] into %{{.*}}[0, 1, 1, 0] [2, 3, 5, 8]
+// (Too little work to share between threads: the row loop stays serial.)
+// PAR-LABEL: func @pointwise_into_padding
+// PAR: scf.for
+func.func @pointwise_into_padding(%x: tensor<30x16xf32>, %bias: tensor<8xf32>) -> tensor<2x5x7x8xf32> {
+  %w = arith.constant dense<0.5> : tensor<16x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<30x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e0 : tensor<30x8xf32>) -> tensor<30x8xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<30x16xf32>, tensor<16x8xf32>) outs(%z : tensor<30x8xf32>) -> tensor<30x8xf32>
+  %e = tensor.expand_shape %p [[0, 1, 2], [3]] output_shape [2, 3, 5, 8] : tensor<30x8xf32> into tensor<2x3x5x8xf32>
+  %e1 = tensor.empty() : tensor<2x3x5x8xf32>
+  %y = linalg.generic {indexing_maps = [#id4, #ch4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%e, %bias : tensor<2x3x5x8xf32>, tensor<8xf32>) outs(%e1 : tensor<2x3x5x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<2x3x5x8xf32>
+  %pad0 = tensor.empty() : tensor<2x5x7x8xf32>
+  %pad = linalg.fill ins(%zero : f32) outs(%pad0 : tensor<2x5x7x8xf32>) -> tensor<2x5x7x8xf32>
+  %i = tensor.insert_slice %y into %pad[0, 1, 1, 0] [2, 3, 5, 8] [1, 1, 1, 1] : tensor<2x3x5x8xf32> into tensor<2x5x7x8xf32>
+  return %i : tensor<2x5x7x8xf32>
+}
+
+// -----
+
+// Weights past 128 KiB would be read from beyond L2 once per row: such
+// products keep the whole-image matmul (and the copy).
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func @pointwise_into_padding_large_weights
+// CHECK-NOT: scf.for
+// CHECK: linalg.matmul {dr1.fuse_epilogue} ins(%{{.*}}, %{{.*}} : tensor<30x128xf32>, tensor<128x320xf32>)
+func.func @pointwise_into_padding_large_weights(%x: tensor<30x128xf32>, %w: tensor<128x320xf32>) -> tensor<1x8x7x320xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<30x320xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e0 : tensor<30x320xf32>) -> tensor<30x320xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<30x128xf32>, tensor<128x320xf32>) outs(%z : tensor<30x320xf32>) -> tensor<30x320xf32>
+  %e = tensor.expand_shape %p [[0, 1, 2], [3]] output_shape [1, 6, 5, 320] : tensor<30x320xf32> into tensor<1x6x5x320xf32>
+  %e1 = tensor.empty() : tensor<1x6x5x320xf32>
+  %y = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%e : tensor<1x6x5x320xf32>) outs(%e1 : tensor<1x6x5x320xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<1x6x5x320xf32>
+  %pad0 = tensor.empty() : tensor<1x8x7x320xf32>
+  %pad = linalg.fill ins(%zero : f32) outs(%pad0 : tensor<1x8x7x320xf32>) -> tensor<1x8x7x320xf32>
+  %i = tensor.insert_slice %y into %pad[0, 1, 1, 0] [1, 6, 5, 320] [1, 1, 1, 1] : tensor<1x6x5x320xf32> into tensor<1x8x7x320xf32>
+  return %i : tensor<1x8x7x320xf32>
+}

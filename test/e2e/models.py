@@ -169,6 +169,13 @@ def conv_shapes(rng):
     outs.append(g.max_pool2d(y, (3, 3), (2, 2), (1, 1, 1, 1), ceil_mode=True))
     outs.append(g.avg_pool2d(y, (3, 3), (2, 2), (0, 0, 1, 1), count_include_pad=True,
                              ceil_mode=True))
+    # An inverted residual block's expansion: a 1x1 convolution (bias,
+    # ReLU) written one image row at a time into the depthwise layer's
+    # padded input (rows shared between threads), batch 2.
+    v = g.arg(rng.standard_normal((2, 24, 28, 28)).astype(np.float32))
+    expand = g.relu(g.conv2d(v, g.const(_w(rng, 144, 24, 1, 1)), g.const(_w(rng, 144, scale=0.1))))
+    outs.append(g.conv2d(expand, g.const(_w(rng, 144, 1, 3, 3)), padding=(1, 1, 1, 1),
+                         groups=144))
     return g, outs
 
 
