@@ -188,6 +188,11 @@ void rowTilePaddedProducts(func::FuncOp func, bool parallel) {
         rewriter, loc, slice.getType(), rowMM.getResult(0),
         SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
     rewriter.replaceOp(slice, rowResult);
+    // The row loop is the convolution's code too (dr1c --profile labels
+    // it with both, as commitFusion does for convolution rows).
+    for (LoopLikeOpInterface loop : tiled->loops)
+      loop->setLoc(FusedLoc::get(rewriter.getContext(),
+                                 {loc, epilogue.getLoc(), loop->getLoc()}));
     rewriter.replaceOp(epilogue, tiled->replacements);
     rewriter.eraseOp(expand);
     rewriter.eraseOp(mm);
