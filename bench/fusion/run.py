@@ -42,7 +42,7 @@ from common import median_latency, write_docs_section  # noqa: E402
 
 PASSES = ["dr1-fold-batch-norm", "dr1-fuse-attention", "dr1-fuse-squeeze-excitation",
           "dr1-propagate-transposes", "dr1-fuse-elementwise", "dr1-fuse-epilogue",
-          "dr1-fuse-rows", "dr1-vectorize-elementwise"]
+          "dr1-row-padded-products", "dr1-fuse-rows", "dr1-vectorize-elementwise"]
 
 
 def models():

@@ -222,33 +222,6 @@ def FuseEpilogue : Pass<"dr1-fuse-epilogue", "func::FuncOp"> {
     several threads. The convolution is tagged `dr1.row_tiled`; the CPU
     strategy then tiles only within the row.
 
-    1x1 convolutions into padded inputs: a 1x1 convolution is a matmul on
-    the `[N*H*W, C]` view of its input, and when its epilogue's result is
-    inserted into a padded tensor (the next 3x3 or depthwise layer's
-    input), that view of the padded interior is not contiguous, so the
-    result would be stored and copied. Where the weights fit in 128 KiB,
-    it is computed one image row at a time instead (an `scf.forall` with
-    threads), each row's `[W, K] x [K, F]` product and epilogue writing
-    their `[W, F]` run of the padded tensor in place:
-    ```mlir
-    %p = linalg.matmul ins(%x, %w : tensor<12544x16xf32>, tensor<16x96xf32>) ...
-    %e = tensor.expand_shape %p [[0, 1, 2], [3]] ... into tensor<1x112x112x96xf32>
-    %y = linalg.generic {bias + relu6} ins(%e, %bias ...) -> tensor<1x112x112x96xf32>
-    %i = tensor.insert_slice %y into %padded[0, 1, 1, 0] [1, 112, 112, 96] ...
-    ```
-    becomes
-    ```mlir
-    %y = scf.for %r = %c0 to %c112 step %c1 iter_args(%acc = %empty) {
-      %xr = tensor.extract_slice %x[%r * 112, 0] [112, 16] [1, 1]
-      %pr = linalg.matmul ins(%xr, %w ...) -> tensor<112x96xf32>
-      %er = tensor.expand_shape %pr [[0, 1, 2], [3]] ... into tensor<1x1x112x96xf32>
-      %yr = linalg.generic {bias + relu6} ins(%er, %bias ...) -> tensor<1x1x112x96xf32>
-      %u = tensor.insert_slice %yr into %acc[0, %r, 0, 0] [1, 1, 112, 96] ...
-      scf.yield %u
-    }
-    %i = tensor.insert_slice %y into %padded[0, 1, 1, 0] [1, 112, 112, 96] ...
-    ```
-    (each row's product is then marked for its epilogue as above).
 
     Before:
     ```mlir
@@ -264,6 +237,49 @@ def FuseEpilogue : Pass<"dr1-fuse-epilogue", "func::FuncOp"> {
       %i = tensor.insert_slice %e into %acc[0, %oh, 0, 0] ...
       scf.yield %i
     }
+    ```
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", "false",
+           "Make the row loop an scf.forall (run on several threads)">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def RowPaddedProducts : Pass<"dr1-row-padded-products", "func::FuncOp"> {
+  let summary = "Compute 1x1 convolutions that fill a padded tensor one image row at a time";
+  let description = [{
+    A 1x1 convolution is a matmul on the `[N*H*W, C]` view of its input.
+    When its elementwise consumer's result (bias, activation; for int8, the
+    dequantize ... quantize chain) is inserted into a padded tensor (the next
+    3x3 or depthwise layer's input), that view of the padded interior is not
+    contiguous, so the result would be stored whole and copied. Where the
+    weights fit in 128 KiB (each row's product reads all of them), the
+    consumer is tiled by image rows (an `scf.forall` with threads, when the
+    product is big enough) and each row gets its own `[W, K] x [K, F]`
+    matmul, whose consumer writes its `[W, F]` run of the padded tensor in
+    place. Runs before dr1-vnni-matmul (int8 rows get its kernel) and
+    dr1-fuse-epilogue (f32 rows get their epilogue in the register tiles).
+
+    Before:
+    ```mlir
+    %p = linalg.matmul ins(%x, %w : tensor<12544x16xf32>, tensor<16x96xf32>) ...
+    %e = tensor.expand_shape %p [[0, 1, 2], [3]] ... into tensor<1x112x112x96xf32>
+    %y = linalg.generic {bias + relu6} ins(%e, %bias ...) -> tensor<1x112x112x96xf32>
+    %i = tensor.insert_slice %y into %padded[0, 1, 1, 0] [1, 112, 112, 96] ...
+    ```
+    After:
+    ```mlir
+    %y = scf.for %r = %c0 to %c112 step %c1 iter_args(%acc = %empty) {
+      %xr = tensor.extract_slice %x[%r * 112, 0] [112, 16] [1, 1]
+      %pr = linalg.matmul ins(%xr, %w ...) -> tensor<112x96xf32>
+      %er = tensor.expand_shape %pr [[0, 1, 2], [3]] ... into tensor<1x1x112x96xf32>
+      %yr = linalg.generic {bias + relu6} ins(%er, %bias ...) -> tensor<1x1x112x96xf32>
+      %u = tensor.insert_slice %yr into %acc[0, %r, 0, 0] [1, 1, 112, 96] ...
+      scf.yield %u
+    }
+    %i = tensor.insert_slice %y into %padded[0, 1, 1, 0] [1, 112, 112, 96] ...
     ```
   }];
   let options = [

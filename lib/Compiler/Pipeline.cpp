@@ -27,14 +27,12 @@ void addPipeline(OpPassManager &pm, StringRef text) {
 } // namespace
 
 llvm::ArrayRef<llvm::StringRef> dr1::optionalPasses() {
-  static const llvm::StringRef passes[] = {"dr1-fold-batch-norm",
-                                           "dr1-fuse-attention",
-                                           "dr1-fuse-squeeze-excitation",
-                                           "dr1-propagate-transposes",
-                                           "dr1-fuse-elementwise",
-                                           "dr1-fuse-epilogue",
-                                           "dr1-fuse-rows",
-                                           "dr1-vectorize-elementwise"};
+  static const llvm::StringRef passes[] = {
+      "dr1-fold-batch-norm",         "dr1-fuse-attention",
+      "dr1-fuse-squeeze-excitation", "dr1-propagate-transposes",
+      "dr1-fuse-elementwise",        "dr1-fuse-epilogue",
+      "dr1-row-padded-products",     "dr1-fuse-rows",
+      "dr1-vectorize-elementwise"};
   return passes;
 }
 
@@ -134,6 +132,12 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
   // blocks) run in order, and their scratch buffers join the workspace.
   if (target.threads <= 1)
     pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createSerializeForall());
+  if (!llvm::is_contained(disabled, "dr1-row-padded-products")) {
+    mlir::dr1::RowPaddedProductsOptions rows;
+    rows.parallel = target.threads > 1;
+    pm.addNestedPass<mlir::func::FuncOp>(
+        mlir::dr1::createRowPaddedProducts(rows));
+  }
   // Before the epilogue fusion tiles them: int8 and bf16 products get
   // their own kernels.
   if (target.hasVNNI || target.bf16Dot || target.hasDotProd) {

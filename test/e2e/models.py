@@ -296,6 +296,14 @@ def quantized(rng):
                          padding=(1, 1, 1, 1), groups=32, input_range=r2))
     outs.append(g.conv2d(img2, g.const(_w(rng, 32, 1, 5, 5)), None, strides=(2, 2),
                          padding=(2, 1, 2, 1), groups=32, input_range=(-1.0, 1.5)))
+    # An inverted residual block in int8: the expansion's rows
+    # (dr1-row-padded-products) requantized straight into the depthwise
+    # layer's padded input.
+    u = g.arg(rng.standard_normal((1, 24, 14, 14)).astype(np.float32))
+    ex = g.relu(g.conv2d(u, g.const(_w(rng, 48, 24, 1, 1)), g.const(_w(rng, 48, scale=0.1)),
+                         input_range=(float(u.v.min()), float(u.v.max()))))
+    outs.append(g.conv2d(ex, g.const(_w(rng, 48, 1, 3, 3)), None, padding=(1, 1, 1, 1),
+                         groups=48, input_range=(0.0, float(ex.v.max()))))
     lo, hi = float(img.v.min()), float(img.v.max())
     outs.append(g.conv2d(img, g.const(_w(rng, 8, 6, 3, 3)), g.const(_w(rng, 8, scale=0.1)),
                          padding=(1, 1, 1, 1), input_range=(lo, hi)))

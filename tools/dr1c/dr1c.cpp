@@ -107,7 +107,8 @@ static cl::list<std::string> disabledPasses(
              "(dr1-fold-batch-norm, dr1-fuse-attention, "
              "dr1-fuse-squeeze-excitation, dr1-propagate-transposes, "
              "dr1-fuse-elementwise, "
-             "dr1-fuse-epilogue, dr1-fuse-rows, dr1-vectorize-elementwise; "
+             "dr1-fuse-epilogue, dr1-row-padded-products, dr1-fuse-rows, "
+             "dr1-vectorize-elementwise; "
              "repeatable)"),
     cl::value_desc("pass"), cl::cat(dr1Category));
 static cl::opt<std::string> quantize(
