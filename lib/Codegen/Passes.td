@@ -222,7 +222,6 @@ def FuseEpilogue : Pass<"dr1-fuse-epilogue", "func::FuncOp"> {
     several threads. The convolution is tagged `dr1.row_tiled`; the CPU
     strategy then tiles only within the row.
 
-
     Before:
     ```mlir
     %c = linalg.conv_2d_nhwc_hwcf ins(%x, %w ...) outs(%bias ...) -> tensor<1x56x56x64xf32>

@@ -178,4 +178,3 @@ func.func @matmul_two_users(%x: tensor<16x64xf32>, %w: tensor<64x32xf32>, %c: te
   } -> tensor<16x32xf32>
   return %r, %mm : tensor<16x32xf32>, tensor<16x32xf32>
 }
-
