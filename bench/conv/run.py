@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Single convolution layers of ResNet-50 and MobileNetV2 shapes (conv +
 bias + relu, batch 1, NCHW f32), dr1 vs ONNX Runtime, one thread each,
-measured in one run on the same inputs.
+measured in one run on the same inputs, timed in alternation.
 
     python3 bench/conv/run.py [--write-docs] [--layers r50-3x3-56,...]
 """
@@ -18,7 +18,7 @@ from onnx import TensorProto, helper, numpy_helper
 import dr1
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common import median_latency, write_docs_section  # noqa: E402
+from common import interleaved_medians, write_docs_section  # noqa: E402
 
 
 # name: (C, H, W, F, k, stride, groups)
@@ -74,8 +74,8 @@ def bench(name, spec, work):
     ref = sess.run(None, {"x": x})[0]
     got = compiled(x=x)[0]
     err = float(np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-30))
-    t_dr1 = median_latency(lambda: compiled(x=x), 20)
-    t_ort = median_latency(lambda: sess.run(None, {"x": x}), 20)
+    t_dr1, t_ort = interleaved_medians(
+        [lambda: compiled(x=x), lambda: sess.run(None, {"x": x})], 20)
     return dict(name=name, dr1_ms=t_dr1 * 1e3, ort_ms=t_ort * 1e3,
                 dr1_gf=flops / t_dr1 / 1e9, ort_gf=flops / t_ort / 1e9, err=err)
 
