@@ -753,9 +753,43 @@ LogicalResult tileConv(RewriterBase &rewriter, linalg::LinalgOp op,
   int64_t ow = out.getDimSize(2), f = out.getDimSize(3);
   int64_t accumulators = registers / 2;
   int64_t ft = divisorTile(f, 2 * lanes, lanes);
+  int64_t owt = divisorTile(
+      ow, std::max<int64_t>(1, accumulators / llvm::divideCeil(ft, lanes)));
+  bool dense = isa<linalg::Conv2DNhwcHwcfOp>(op);
+  auto strides = op->getAttrOfType<DenseIntElementsAttr>("strides");
+  int64_t defaultMax =
+      std::max<int64_t>(1, accumulators / llvm::divideCeil(ft, lanes));
+  bool defaultPads = owt * 2 <= defaultMax && ow > defaultMax;
+  if (f % lanes == 0 && strides && (!dense || defaultPads)) {
+    // The register tile (owt columns x v vectors of channels) that loads
+    // least per FMA, among those whose width divides the row. A dense
+    // step broadcasts owt inputs and loads v filter vectors for owt * v
+    // FMAs, which the default 2-vector tile keeps below one load per FMA
+    // where its width fits the row; a depthwise (or pooling) tap loads
+    // (owt - 1) * stride + kw input vectors and kw filter vectors for
+    // owt * kw FMAs per channel vector, whatever v is, so it wants the
+    // widest row tile. Rows of 14 or 7 on AVX2 (8 accumulators) thus get
+    // 2 x 4 or 7 x 1 tiles instead of being padded to 16 or 8 columns.
+    int64_t sw = strides.getValues<int64_t>()[1];
+    int64_t kw = filter.getDimSize(1);
+    auto cost = [&](int64_t t, int64_t v) {
+      return dense ? double(t + v) / double(t * v)
+                   : double((t - 1) * sw + 2 * kw) / double(t * kw);
+    };
+    double best = cost(owt, llvm::divideCeil(ft, lanes));
+    for (int64_t v = 1; v <= 4; ++v) {
+      if (f % (v * lanes))
+        continue;
+      int64_t t = divisorTile(ow, std::max<int64_t>(1, accumulators / v));
+      if (cost(t, v) < best - 1e-9) {
+        best = cost(t, v);
+        ft = v * lanes;
+        owt = t;
+      }
+    }
+  }
   int64_t vectors = llvm::divideCeil(ft, lanes);
   int64_t owtMax = std::max<int64_t>(1, accumulators / vectors);
-  int64_t owt = divisorTile(ow, owtMax);
   if (owt * 2 <= owtMax && ow > owtMax) {
     // Widths with no good divisor (55, 111, primes): compute a few extra
     // output columns so that every tile holds owtMax accumulators, rather

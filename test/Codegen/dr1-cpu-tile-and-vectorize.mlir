@@ -1,5 +1,6 @@
 // RUN: dr1-opt %s --dr1-cpu-tile-and-vectorize="vector-bits=512 vector-registers=32" -split-input-file | FileCheck %s --check-prefix=AVX512
 // RUN: dr1-opt %s --dr1-cpu-tile-and-vectorize="vector-bits=128 vector-registers=32" -split-input-file | FileCheck %s --check-prefix=NEON
+// RUN: dr1-opt %s --dr1-cpu-tile-and-vectorize="vector-bits=256 vector-registers=16" -split-input-file | FileCheck %s --check-prefix=AVX2
 
 // Divisible matmul: cache blocks, a packed [kc, nr] strip of B, mr x nr
 // register tiles with K innermost, vector.contract on mr x 1 by 1 x nr.
@@ -61,6 +62,34 @@ func.func @conv(%x: tensor<1x10x10x16xf32>, %w: tensor<3x3x16x64xf32>, %o: tenso
 func.func @depthwise(%x: tensor<1x10x10x32xf32>, %w: tensor<3x3x32xf32>, %o: tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32> {
   %0 = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x10x10x32xf32>, tensor<3x3x32xf32>) outs(%o : tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
   return %0 : tensor<1x8x8x32xf32>
+}
+
+// -----
+
+// Rows of 14 on AVX2 (8 accumulators): the default 4 columns x 2 vectors
+// does not divide them. A depthwise tap loads fewer inputs per FMA the
+// wider its row tile, so it takes 7 columns x 1 vector; a dense
+// convolution takes 2 columns x 4 vectors. Neither pads its input to 16
+// columns (the zero fill and copies that padding costs on every call).
+// AVX2-LABEL: func @depthwise_row14
+// AVX2-NOT: linalg.fill
+// AVX2: tensor.extract_slice %arg0{{.*}} [1, 1, 9, 8] [1, 1, 1, 1] : tensor<1x16x16x64xf32> to tensor<1x1x9x8xf32>
+// AVX2: vector.fma {{.*}} : vector<1x7x8xf32>
+// AVX2-NOT: tensor.extract_slice {{.*}} : tensor<1x14x16x64xf32> to tensor<1x14x14x64xf32>
+func.func @depthwise_row14(%x: tensor<1x16x16x64xf32>, %w: tensor<3x3x64xf32>, %o: tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32> {
+  %0 = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x16x16x64xf32>, tensor<3x3x64xf32>) outs(%o : tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32>
+  return %0 : tensor<1x14x14x64xf32>
+}
+
+// -----
+
+// AVX2-LABEL: func @conv_row14
+// AVX2-NOT: linalg.fill
+// AVX2: tensor.extract_slice %arg0{{.*}} [1, 1, 2, 8] [1, 1, 1, 1] : tensor<1x16x16x16xf32> to tensor<1x1x2x8xf32>
+// AVX2: vector.contract {{.*}} : vector<1x2x8xf32>, vector<8x32xf32> into vector<1x2x32xf32>
+func.func @conv_row14(%x: tensor<1x16x16x16xf32>, %w: tensor<3x3x16x64xf32>, %o: tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x16x16x16xf32>, tensor<3x3x16x64xf32>) outs(%o : tensor<1x14x14x64xf32>) -> tensor<1x14x14x64xf32>
+  return %0 : tensor<1x14x14x64xf32>
 }
 
 // -----
