@@ -825,7 +825,7 @@ LogicalResult tileConv(RewriterBase &rewriter, linalg::LinalgOp op,
     interchange = {3, 0, 1, 2, 4, 5, 6};
   // Convolutions already tiled (dr1-fuse-epilogue) are tiled only within.
   if (parallel && !op->hasAttr("dr1.row_tiled") &&
-      dr1::loopWork(op) >= dr1::kMinParallelWork) {
+      dr1::threadWork(op) >= dr1::kMinParallelWork) {
     // Output rows (of every image), or output-channel tiles, are shared out
     // between threads.
     SmallVector<int64_t> share(sizes.size(), 0);

@@ -109,7 +109,7 @@ struct FuseEpiloguePass : mlir::dr1::impl::FuseEpilogueBase<FuseEpiloguePass> {
         sizes[map.getDimPosition(1)] = rewriter.getIndexAttr(1);
       scf::SCFTilingOptions tiling;
       tiling.setTileSizes(sizes);
-      bool threads = parallel && dr1::loopWork(conv) >= dr1::kMinParallelWork;
+      bool threads = parallel && dr1::threadWork(conv) >= dr1::kMinParallelWork;
       tiling.setLoopType(threads ? scf::SCFTilingOptions::LoopType::ForallOp
                                  : scf::SCFTilingOptions::LoopType::ForOp);
       scf::SCFTileAndFuseOptions options;

@@ -46,6 +46,34 @@ func.func @small_conv(%x: tensor<2x8x8x16xf32>, %w: tensor<3x3x16x32xf32>, %o: t
 
 // -----
 
+// A depthwise convolution's multiply-adds count 8x for that threshold
+// (input loads per FMA, and its input left in both cores' caches by a
+// shared-out producer): 14x14x576 3x3 (1.0M) is shared out, a dense
+// convolution of the same 1.0M (above) would not be.
+// CHECK-LABEL: func @depthwise
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 14) shared_outs(
+// CHECK: vector.fma
+// SERIAL-LABEL: func @depthwise
+// SERIAL-NOT: scf.forall
+func.func @depthwise(%x: tensor<1x16x16x576xf32>, %w: tensor<3x3x576xf32>, %o: tensor<1x14x14x576xf32>) -> tensor<1x14x14x576xf32> {
+  %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x16x16x576xf32>, tensor<3x3x576xf32>) outs(%o : tensor<1x14x14x576xf32>) -> tensor<1x14x14x576xf32>
+  return %r : tensor<1x14x14x576xf32>
+}
+
+// -----
+
+// A depthwise convolution below 2^19 multiply-adds stays serial.
+// CHECK-LABEL: func @small_depthwise
+// CHECK-NOT: scf.forall
+func.func @small_depthwise(%x: tensor<1x9x9x576xf32>, %w: tensor<3x3x576xf32>, %o: tensor<1x7x7x576xf32>) -> tensor<1x7x7x576xf32> {
+  %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x9x9x576xf32>, tensor<3x3x576xf32>) outs(%o : tensor<1x7x7x576xf32>) -> tensor<1x7x7x576xf32>
+  return %r : tensor<1x7x7x576xf32>
+}
+
+// -----
+
 // A tall, narrow product (a 1x1 convolution over 56x56 pixels into 32
 // channels) has one B strip per block: its M blocks are shared out.
 // CHECK-LABEL: func @tall_narrow
