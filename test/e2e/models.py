@@ -177,9 +177,9 @@ def conv_shapes(rng):
     outs.append(g.conv2d(expand, g.const(_w(rng, 144, 1, 3, 3)), padding=(1, 1, 1, 1),
                          groups=144))
     # Rows of 14 and 7 columns, which 4-column tiles do not divide: AVX2
-    # takes 7 x 1-vector tiles for the depthwise layer, 2 x 4-vector tiles
-    # for the dense one and 7 x 1 for the stride-2 one, AVX-512 a 14-column
-    # depthwise tile, none of them padded.
+    # takes 7 x 1-vector tiles for the depthwise layer and 2 x 4-vector
+    # tiles for the dense one (neither padded), and pads the stride-2 one
+    # to 8 columns; AVX-512 takes a 14-column depthwise tile.
     r = g.arg(rng.standard_normal((1, 32, 14, 14)).astype(np.float32))
     outs.append(g.relu(g.conv2d(r, g.const(_w(rng, 32, 1, 3, 3)), g.const(_w(rng, 32, scale=0.1)),
                                 padding=(1, 1, 1, 1), groups=32)))
