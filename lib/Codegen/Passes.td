@@ -23,7 +23,14 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
     AVX-512).
     Convolutions are
     tiled over output rows / columns / channels with one filter tap and 8
-    input channels per tile, decomposed to 1-D convolutions and vectorized;
+    input channels per tile, decomposed to 1-D convolutions and vectorized.
+    The register tile (columns x channel vectors) is the one that loads
+    least per FMA among those whose width divides the row: depthwise
+    convolutions and pools take the widest row tile (7 x 1 vector for a row
+    of 14 on AVX2), dense ones two vectors of channels unless that would pad
+    the row; rows no tile divides well are padded. Depthwise convolutions and
+    pools count their multiply-adds 8x when deciding whether to share rows
+    between threads;
     where the filter is larger than the input (deep layers on small images)
     output-channel tiles are the outermost loop, so each tile's filter slice
     stays in cache for every row.
