@@ -2,6 +2,7 @@
 #include "Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -16,6 +17,7 @@ using namespace mlir;
 
 namespace {
 struct ExpandMathPass : mlir::dr1::impl::ExpandMathBase<ExpandMathPass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     // powf, rsqrt, tanh, ... in terms of exp / log / sqrt; then exp, log,
@@ -32,6 +34,8 @@ struct ExpandMathPass : mlir::dr1::impl::ExpandMathBase<ExpandMathPass> {
     };
     populateMathF32ExpansionPatterns(patterns, approximated);
     populateMathPolynomialApproximationPatterns(patterns, approximated);
+    if (bf16)
+      arith::populateExpandBFloat16Patterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

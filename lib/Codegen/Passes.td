@@ -531,7 +531,16 @@ def ExpandMath : Pass<"dr1-expand-math", "ModuleOp"> {
     ```
     After: a sequence of `arith.mulf` / `arith.addf` / `math.fma` evaluating
     a rational approximation, with clamping of the input range.
+
+    With `bf16`, conversions between f32 and bf16 become integer arithmetic
+    (round to nearest even, NaN kept quiet): on CPUs without avx512bf16,
+    LLVM would call `__truncsfbf2`, which libgcc before GCC 13 lacks.
   }];
+  let options = [
+    Option<"bf16", "bf16", "bool", /*default=*/"false",
+           "Expand arith.truncf / arith.extf between f32 and bf16 (CPUs "
+           "without a bf16 conversion instruction)">
+  ];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect",
                            "mlir::vector::VectorDialect"];
 }

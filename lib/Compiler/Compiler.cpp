@@ -18,6 +18,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IRReader/IRReader.h"
@@ -286,6 +287,39 @@ compileMixed(ModuleOp module, const dr1::CompileOptions &options) {
   return dr1::compile(module, resolved);
 }
 
+/// A weak, hidden `__truncsfbf2` (f32 -> bf16, round to nearest even, NaN
+/// kept quiet) in the model's object. On x86 CPUs without avx512bf16 the
+/// backend calls it for bf16 values it legalizes through f32 (odd-length
+/// bf16 vectors under ASan, say), and libgcc before GCC 13 has no such
+/// function: the object would not link with the system compiler. The body
+/// is integer arithmetic, so it never calls itself.
+static void addBF16Truncation(llvm::Module &m) {
+  if (m.getFunction("__truncsfbf2"))
+    return;
+  llvm::LLVMContext &ctx = m.getContext();
+  auto *type = llvm::FunctionType::get(llvm::Type::getBFloatTy(ctx),
+                                       {llvm::Type::getFloatTy(ctx)}, false);
+  auto *fn = llvm::Function::Create(type, llvm::GlobalValue::WeakAnyLinkage,
+                                    "__truncsfbf2", m);
+  fn->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  fn->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
+  llvm::Type *i32 = b.getInt32Ty();
+  llvm::Value *bits = b.CreateBitCast(fn->getArg(0), i32);
+  llvm::Value *lsb =
+      b.CreateAnd(b.CreateLShr(bits, 16), llvm::ConstantInt::get(i32, 1));
+  llvm::Value *rounded =
+      b.CreateAdd(bits, b.CreateAdd(lsb, llvm::ConstantInt::get(i32, 0x7fff)));
+  llvm::Value *quiet =
+      b.CreateOr(bits, llvm::ConstantInt::get(i32, 0x00400000));
+  llvm::Value *isNaN = b.CreateICmpUGT(
+      b.CreateAnd(bits, llvm::ConstantInt::get(i32, 0x7fffffff)),
+      llvm::ConstantInt::get(i32, 0x7f800000));
+  llvm::Value *chosen = b.CreateSelect(isNaN, quiet, rounded);
+  llvm::Value *half = b.CreateTrunc(b.CreateLShr(chosen, 16), b.getInt16Ty());
+  b.CreateRet(b.CreateBitCast(half, llvm::Type::getBFloatTy(ctx)));
+}
+
 FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
                                       const CompileOptions &options) {
   MLIRContext *ctx = module.getContext();
@@ -532,6 +566,8 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
       createTargetMachine(*target, options.optLevel, error);
   if (!tm)
     return emitError(UnknownLoc::get(ctx), error);
+  if (tm->getTargetTriple().isX86() && !target->hasBF16)
+    addBF16Truncation(*llvmModule);
   optimizeModule(*llvmModule, *tm, options.optLevel, options.sanitizeAddress);
   std::string evalHeader;
   if (evalModule) {

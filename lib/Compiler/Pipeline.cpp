@@ -228,7 +228,9 @@ void dr1::buildLowerToLLVMPipeline(OpPassManager &pm, const TargetInfo &target,
   if (profile)
     pm.addPass(mlir::dr1::createProfileOps());
   addPipeline(pm, "convert-linalg-to-loops");
-  pm.addPass(mlir::dr1::createExpandMath());
+  mlir::dr1::ExpandMathOptions math;
+  math.bf16 = !target.hasBF16;
+  pm.addPass(mlir::dr1::createExpandMath(math));
   // Parallel loops become OpenMP worksharing loops (libomp's __kmpc_* entry
   // points); the team size is decided at run time.
   if (target.threads > 1)
