@@ -49,6 +49,7 @@ namespace {
 struct MatmulTiles {
   int64_t mr, nr;     // register tile
   int64_t mc, nc, kc; // cache tiles (divide the padded sizes)
+  int64_t mcLimit;    // the most rows an M block may have
   int64_t mp, np, kp; // padded problem
 };
 
@@ -61,6 +62,23 @@ int64_t dividingTile(int64_t total, int64_t step, int64_t limit) {
       best = t;
   return best;
 }
+
+/// M's cache block: as dividingTile, unless that leaves slivers of A that
+/// reuse each packed strip of B for a row tile or two (6-row AVX2 tiles pad
+/// 512 rows to 516 = 2 * 258, whose largest block up to 256 is 12 rows);
+/// then the smallest dividing block up to twice `limit`.
+int64_t rowBlock(int64_t total, int64_t step, int64_t limit) {
+  int64_t best = dividingTile(total, step, limit);
+  if (best == total || best * 4 >= limit)
+    return best;
+  for (int64_t t = best + step; t <= std::min(total, 2 * limit); t += step)
+    if (total % t == 0)
+      return t;
+  return best;
+}
+
+/// Most columns of B in one cache block.
+constexpr int64_t kMaxColumnBlock = 256;
 
 MatmulTiles chooseMatmulTiles(int64_t m, int64_t n, int64_t k, int64_t lanes,
                               int64_t registers) {
@@ -77,25 +95,38 @@ MatmulTiles chooseMatmulTiles(int64_t m, int64_t n, int64_t k, int64_t lanes,
   t.nr = lanes * std::max<int64_t>(vectorsPerRow, 1);
   t.mp = llvm::alignTo(m, t.mr);
   t.np = llvm::alignTo(n, t.nr);
-  // K blocks of 128..512 that divide K; otherwise pad K.
+  // K in one block up to 512, or while a [K, nr] strip of B is at most
+  // 64 KiB of f32 (AVX2's 16-wide strips: K = 1024, streamed from L2; each
+  // C tile is then written once, its accumulators starting in registers,
+  // instead of loaded from memory once per K block: 10% of a 1024^3
+  // product's time); else blocks of a quarter to all of that which divide
+  // K, nearest half of it; else K padded to a multiple of half.
+  int64_t maxK = std::max<int64_t>(512, 16384 / t.nr);
   t.kp = k;
   t.kc = k;
-  if (k > 512) {
-    int64_t best = 0;
-    for (int64_t d = 128; d <= 512; ++d)
-      if (k % d == 0 && (best == 0 || std::abs(d - 256) < std::abs(best - 256)))
+  if (k > maxK) {
+    int64_t best = 0, target = maxK / 2;
+    for (int64_t d = maxK / 4; d <= maxK; ++d)
+      if (k % d == 0 &&
+          (best == 0 || std::abs(d - target) < std::abs(best - target)))
         best = d;
     if (best) {
       t.kc = best;
     } else {
-      t.kc = 256;
-      t.kp = llvm::alignTo(k, 256);
+      t.kc = target;
+      t.kp = llvm::alignTo(k, target);
     }
   }
-  t.nc = dividingTile(t.np, t.nr, 256);
-  t.mc = dividingTile(t.mp, t.mr, 256);
+  t.nc = dividingTile(t.np, t.nr, kMaxColumnBlock);
+  // A's [mc, kc] block within ~512 KiB of L2.
+  t.mcLimit = std::max<int64_t>(t.mr, std::min<int64_t>(256, 131072 / t.kc));
+  t.mc = rowBlock(t.mp, t.mr, t.mcLimit);
   return t;
 }
+
+/// Fewest multiply-adds for which a product the tiles do not divide is split
+/// rather than padded.
+constexpr int64_t kMinSplitWork = int64_t(1) << 18;
 
 /// Most elements of A for which a product with an epilogue takes K as one
 /// block although K blocks were chosen: A then stays in L2 (~1 MiB of f32).
@@ -560,6 +591,62 @@ LogicalResult tileMatmulWithEpilogue(RewriterBase &rewriter,
 LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
                                      linalg::MatmulOp op, int64_t lanes,
                                      int64_t registers, bool parallel,
+                                     PackedConstants &packed);
+
+/// `op` as two products, over rows [0, rowsAt) and [rowsAt, M) or, with
+/// `rowsAt` 0, over columns [0, colsAt) and [colsAt, N), each then tiled.
+/// A fill of C becomes a fill of each part.
+LogicalResult splitMatmul(RewriterBase &rewriter, linalg::MatmulOp op,
+                          int64_t rowsAt, int64_t colsAt, int64_t lanes,
+                          int64_t registers, bool parallel,
+                          PackedConstants &packed) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  auto cType = cast<RankedTensorType>(op.getOutputs()[0].getType());
+  int64_t m = cType.getDimSize(0), n = cType.getDimSize(1);
+  bool byRows = rowsAt != 0;
+  int64_t at = byRows ? rowsAt : colsAt, total = byRows ? m : n;
+  auto slice = [&](Value v, int64_t offset, int64_t size) {
+    auto type = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> offsets{0, 0}, sizes(type.getShape());
+    offsets[byRows ? 0 : 1] = offset;
+    sizes[byRows ? 0 : 1] = size;
+    return tensor::ExtractSliceOp::create(
+        rewriter, loc, v, indexAttrs(rewriter, offsets),
+        indexAttrs(rewriter, sizes), indexAttrs(rewriter, {1, 1}));
+  };
+  auto fill = op.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  Value c = fill ? fill.getOutputs()[0] : op.getOutputs()[0];
+  Value a = op.getInputs()[0], b = op.getInputs()[1];
+  SmallVector<linalg::MatmulOp, 2> parts;
+  for (auto [offset, size] :
+       {std::pair{int64_t(0), at}, std::pair{at, total - at}}) {
+    Value init = slice(c, offset, size);
+    if (fill)
+      init = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], init)
+                 .getResult(0);
+    Value partA = byRows ? Value(slice(a, offset, size)) : a;
+    Value partB = byRows ? b : Value(slice(b, offset, size));
+    auto part =
+        linalg::MatmulOp::create(rewriter, loc, ValueRange{partA, partB}, init);
+    parts.push_back(part);
+    c = tensor::InsertSliceOp::create(
+        rewriter, loc, part.getResult(0), c,
+        indexAttrs(rewriter, {byRows ? offset : 0, byRows ? 0 : offset}),
+        indexAttrs(rewriter, {byRows ? size : m, byRows ? n : size}),
+        indexAttrs(rewriter, {1, 1}));
+  }
+  rewriter.replaceOp(op, c);
+  LogicalResult first = tileAndVectorizeMatmul(rewriter, parts[0], lanes,
+                                               registers, parallel, packed);
+  LogicalResult second = tileAndVectorizeMatmul(rewriter, parts[1], lanes,
+                                                registers, parallel, packed);
+  return success(succeeded(first) && succeeded(second));
+}
+
+LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
+                                     linalg::MatmulOp op, int64_t lanes,
+                                     int64_t registers, bool parallel,
                                      PackedConstants &packed) {
   auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto bType = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
@@ -598,10 +685,51 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
             epilogueTiles(t, m, n, k, lanes, registers))
       return tileMatmulWithEpilogue(rewriter, op, epilogue, *e, parallel,
                                     packed);
+  // Where the tiles do not divide the product well, it is split in two
+  // (each part tiled on its own) rather than padded: padding copies all of
+  // A in and all of C out (10% of a 1024^3 product's time on AVX2) and
+  // keeps C's fill out of the register tiles. Loop-carried accumulators
+  // (attention) keep the padding: their result must come back in their
+  // own buffer. Small products stay whole: their padding costs little
+  // time, and one kernel is less code than two or four.
+  if (!op->getParentOfType<scf::ForOp>() && m * n * k >= kMinSplitWork) {
+    int64_t rowsAt = 0, colsAt = 0;
+    if (m % t.mr && m > t.mr) {
+      // Rows the register tile does not divide (6-row AVX2 tiles at 1024
+      // rows): the rest gets a register tile as tall as it is.
+      rowsAt = m - m % t.mr;
+    } else if (t.mc * 4 < t.mcLimit && t.mc != t.mp) {
+      // M blocks would be slivers (996 = 6 * 166 rows: 12): whole blocks
+      // of the largest size, then the rest.
+      int64_t block = t.mcLimit - t.mcLimit % t.mr;
+      if (m % block)
+        rowsAt = m - m % block;
+    } else if (n % t.nr && n > t.nr) {
+      // Columns the strips do not divide: the rest in narrower strips.
+      colsAt = n - n % t.nr;
+    } else if (t.nc * 4 < kMaxColumnBlock && t.nc != t.np) {
+      // N blocks would be slivers (992 = 16 * 62 columns: 32), each
+      // reading all of A again.
+      int64_t block = kMaxColumnBlock - kMaxColumnBlock % t.nr;
+      if (n % block)
+        colsAt = n - n % block;
+    }
+    if (rowsAt || colsAt)
+      return splitMatmul(rewriter, op, rowsAt, colsAt, lanes, registers,
+                         parallel, packed);
+  }
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
+  // One K block and no padding: each register tile's sums are final once
+  // its K loop ends, so the fill of C moves into the register tiles (its
+  // accumulators start from the fill value, not from loads of C).
+  linalg::FillOp fill;
+  if (t.kc == k && t.kp == k && t.mp == m && t.np == n)
+    fill = op.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  if (fill)
+    rewriter.modifyOpInPlace(
+        op, [&] { op.getOutputsMutable()[0].set(fill.getOutputs()[0]); });
   Operation *mm = op;
-  Value result;
   if (t.mp != m || t.np != n || t.kp != k) {
     Value a = padWithZeros(rewriter, loc, op.getInputs()[0], {t.mp, t.kp});
     Value b = padWithZeros(rewriter, loc, op.getInputs()[1], {t.kp, t.np});
@@ -667,10 +795,26 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
         stripOp, [&] { stripOp.getInputsMutable()[1].set(packed); });
   }
   // Register tiles: mr rows at a time, K innermost.
-  FailureOr<Operation *> micro = tile(rewriter, stripOp, {t.mr, 0, 1}, {});
-  if (failed(micro))
+  if (!fill) {
+    FailureOr<Operation *> micro = tile(rewriter, stripOp, {t.mr, 0, 1}, {});
+    if (failed(micro))
+      return failure();
+    return vectorizeOp(rewriter, *micro);
+  }
+  FailureOr<Operation *> rows = tile(rewriter, stripOp, {t.mr, 0, 0}, {});
+  if (failed(rows))
     return failure();
-  return vectorizeOp(rewriter, *micro);
+  auto rowsOp = cast<linalg::MatmulOp>(*rows);
+  rewriter.setInsertionPoint(rowsOp);
+  auto tileFill = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0],
+                                         rowsOp.getOutputs()[0]);
+  rewriter.modifyOpInPlace(rowsOp, [&] {
+    rowsOp.getOutputsMutable()[0].set(tileFill.getResult(0));
+  });
+  FailureOr<Operation *> micro = tile(rewriter, rowsOp, {0, 0, 1}, {});
+  if (failed(micro) || failed(vectorizeOp(rewriter, *micro)))
+    return failure();
+  return vectorizeOp(rewriter, tileFill);
 }
 
 /// Largest divisor of `total` that is <= `limit`, preferring multiples of

@@ -8,11 +8,18 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
   let summary = "Cache- and register-tile matmuls and convolutions, then vectorize";
   let description = [{
     The CPU strategy for matrix work on tensors, parameterised by the target's
-    vector width and register count (see TargetInfo). Matmuls are padded to
-    multiples of the register tile when the shape does not divide, tiled for
-    the caches (tile sizes that divide the padded shape) and for registers
-    (`mr x nr` accumulators, K innermost), vectorized, and their accumulators
-    hoisted out of the K loop so they stay in registers. A matmul marked
+    vector width and register count (see TargetInfo). Matmuls are tiled for
+    the caches (tile sizes that divide the shape) and for registers (`mr x
+    nr` accumulators, K innermost), vectorized, and their accumulators
+    hoisted out of the K loop so they stay in registers. K is one block up
+    to 512, or while a `[K, nr]` strip of B is at most 64 KiB; then a fill
+    of C is done in the register tiles (accumulators start as zeros, C is
+    never loaded). Where the register tile does not divide M or N, or the
+    only cache blocks that divide them are slivers, products of at least
+    2^18 multiply-adds are split in two along M or N, each part tiled on its
+    own (1000 rows with 6-row tiles: 882 in blocks of 126, 114, and 4 in
+    4-row tiles); smaller ones are padded with zeros to multiples of the
+    register tile and sliced back. A matmul marked
     `dr1.fuse_epilogue` (dr1-fuse-epilogue) is tiled together with its
     elementwise consumer, which is applied to each register tile's
     accumulators after the K loop. That needs K summed in one block (taken
@@ -546,28 +553,43 @@ def ExpandMath : Pass<"dr1-expand-math", "ModuleOp"> {
 }
 
 def LowerMemrefCopy : Pass<"dr1-lower-memref-copy", "ModuleOp"> {
-  let summary = "Strided memref.copy to linalg.copy (no runtime library call)";
+  let summary = "Strided memref.copy to vector loops or linalg.copy (no runtime library call)";
   let description = [{
     `finalize-memref-to-llvm` turns a copy between non-contiguous memrefs
     into a call to `memrefCopy` from MLIR's runner utils, a library compiled
-    models must not need. Such copies become `linalg.copy`, which lowers to
-    loops; contiguous copies stay and become `llvm.memcpy`.
+    models must not need. Contiguous copies stay and become `llvm.memcpy`.
+    With `vector-bits` set (CPU targets), a static copy whose innermost
+    dimension has unit stride becomes loops over the outer dimensions that
+    move the innermost one in vectors of up to four registers: packed
+    strips of B, padded operands. LLVM does not vectorize the scalar loops
+    of a `linalg.copy` between two views of one workspace, which it cannot
+    tell apart. Other copies become `linalg.copy`, which lowers to loops.
 
     Before:
     ```mlir
-    memref.copy %a, %b : memref<4x4xf32, strided<[8, 1]>> to memref<4x4xf32>
+    memref.copy %a, %b : memref<4x40xf32, strided<[64, 1]>> to memref<4x40xf32>
     ```
-    After:
+    After (`vector-bits=256`):
     ```mlir
-    linalg.copy ins(%a : memref<4x4xf32, strided<[8, 1]>>) outs(%b : memref<4x4xf32>)
+    scf.for %i = %c0 to %c4 step %c1 {
+      %v = vector.load %a[%i, %c0] : memref<4x40xf32, strided<[64, 1]>>, vector<32xf32>
+      vector.store %v, %b[%i, %c0] : memref<4x40xf32>, vector<32xf32>
+      %r = vector.load %a[%i, %c32] : memref<4x40xf32, strided<[64, 1]>>, vector<8xf32>
+      vector.store %r, %b[%i, %c32] : memref<4x40xf32>, vector<8xf32>
+    }
     ```
   }];
   let options = [
     Option<"all", "all", "bool", /*default=*/"false",
            "Lower contiguous copies too (GPU targets: buffers are device "
-           "memory the host may not read)">
+           "memory the host may not read)">,
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"0",
+           "Width of a vector register in bits; 0 keeps every copy a "
+           "linalg.copy">
   ];
-  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 def GPUMapLoops : Pass<"dr1-gpu-map-loops", "func::FuncOp"> {

@@ -171,7 +171,9 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
         mlir::dr1::createVectorizeElementwise(ve));
   }
   addBufferization(pm);
-  pm.addPass(mlir::dr1::createLowerMemrefCopy());
+  mlir::dr1::LowerMemrefCopyOptions copies;
+  copies.vectorBits = target.vectorBits;
+  pm.addPass(mlir::dr1::createLowerMemrefCopy(copies));
 }
 
 // The GPU strategy has no target-dependent choices yet (the SM only

@@ -32,6 +32,40 @@ func.func @matmul_padded(%a: tensor<13x7xf32>, %b: tensor<7x33xf32>, %c: tensor<
 
 // -----
 
+// Larger products are split instead (on AVX2, 6-row register tiles, 16-wide
+// strips): rows 0..996 in M blocks of 126 (882 rows) and one of 114, the
+// last 4 rows on their own with 4-row tiles; columns 0..768 in N blocks of
+// 256, then 224, then 8 in one-vector strips. K = 1024 is one block, so
+// the fill of C moves into the register tiles: accumulators start as
+// zeros, nothing is padded or copied back.
+// AVX2-LABEL: func @matmul_split
+// AVX2-NOT: linalg.fill
+// AVX2: tensor.extract_slice %arg0[0, 0] [996, 1024] [1, 1]
+// AVX2: scf.for {{.*}} = %c0 to %c768 step %c256
+// AVX2: scf.for {{.*}} = %c0 to %c882 step %c126
+// AVX2: linalg.copy ins(%{{.*}} : tensor<1024x16xf32>)
+// AVX2: scf.for {{.*}} = %c0 to %c126 step %c6
+// AVX2: vector.transfer_write %cst{{.*}} : vector<6x16xf32>, tensor<6x16xf32>
+// AVX2: scf.for {{.*}} = %c0 to %c1024 step %c1
+// AVX2: vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+// AVX2: tensor.extract_slice %{{.*}}[0, 768] [1024, 224] [1, 1]
+// AVX2: tensor.extract_slice %arg1[0, 992] [1024, 8] [1, 1]
+// AVX2: vector.contract {{.*}} : vector<6x1xf32>, vector<1x8xf32> into vector<6x8xf32>
+// AVX2: scf.for {{.*}} = %c0 to %c114 step %c6
+// AVX2: tensor.extract_slice %arg0[996, 0] [4, 1024] [1, 1]
+// AVX2: vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+// AVX2-NOT: tensor.insert_slice %arg
+// AVX2: return
+func.func @matmul_split(%a: tensor<1000x1024xf32>, %b: tensor<1024x1000xf32>) -> tensor<1000x1000xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1000x1000xf32>
+  %c = linalg.fill ins(%cst : f32) outs(%e : tensor<1000x1000xf32>) -> tensor<1000x1000xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<1000x1024xf32>, tensor<1024x1000xf32>) outs(%c : tensor<1000x1000xf32>) -> tensor<1000x1000xf32>
+  return %0 : tensor<1000x1000xf32>
+}
+
+// -----
+
 // A single row (matrix-vector): one wide register row, no packing.
 // AVX512-LABEL: func @gemv
 // AVX512-NOT: linalg.copy
