@@ -28,12 +28,12 @@ def model(m, n, k):
 
 
 def peak_gflops(work):
-    """Peak f32 FMA GFLOP/s of one core, from bench/peak/peak.c."""
+    """Peak f32 FMA GFLOP/s of one core and the FMA width in bits, from bench/peak/peak.c."""
     exe = os.path.join(work, "peak")
     subprocess.run(["cc", "-O2", "-march=native", os.path.join(ROOT, "bench", "peak", "peak.c"),
                     "-o", exe], check=True)
-    return json.loads(subprocess.run([exe], check=True, capture_output=True,
-                                     text=True).stdout)["gflops"]
+    r = json.loads(subprocess.run([exe], check=True, capture_output=True, text=True).stdout)
+    return r["gflops"], {"avx512": 512, "avx2": 256, "neon": 128}.get(r["isa"], 0)
 
 
 def bench(m, n, k, dr1c, work, threads=1):
@@ -85,7 +85,7 @@ def main():
         shapes = [tuple(int(x) for x in s.split("x")) for s in args.shapes.split(",")]
     rows = []
     with tempfile.TemporaryDirectory() as work:
-        peak = peak_gflops(work)
+        peak, bits = peak_gflops(work)
         print(f"peak per core: {peak:.1f} GFLOP/s", flush=True)
         for t in [int(x) for x in args.threads.split(",")]:
             for m, n, k in shapes:
@@ -101,7 +101,7 @@ def main():
         section = (f"<!-- matmul:begin -->\nCPU: {cpu}; OpenBLAS kernel: {rows[0]['blas_core']}; "
                    f"dr1 and OpenBLAS on the same number of threads. Peak: {peak:.0f} GFLOP/s "
                    f"per core, measured by bench/peak/peak.c (24 independent chains of "
-                   f"512-bit FMAs; 2 flops per lane per FMA); % of peak is against threads "
+                   f"{bits}-bit FMAs; 2 flops per lane per FMA); % of peak is against threads "
                    f"x that.\nCommand: `python3 bench/matmul/run.py --write-docs`\n\n"
                    f"{text}\n<!-- matmul:end -->")
         doc = open(path).read()

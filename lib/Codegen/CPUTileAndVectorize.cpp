@@ -202,6 +202,34 @@ TypedAttr padConstant(Attribute attr, RankedTensorType type,
                                              out);
 }
 
+/// Columns [offset, offset + size) of a 2-D constant as a constant of their
+/// own, computed at compile time; null if its bytes are not at hand.
+Value constantColumns(RewriterBase &b, Location loc, Value v, int64_t offset,
+                      int64_t size) {
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return nullptr;
+  auto type = cast<RankedTensorType>(v.getType());
+  Type elt = type.getElementType();
+  auto elements = dyn_cast<ElementsAttr>(attr);
+  if (type.getRank() != 2 || !elt.isIntOrFloat() ||
+      elt.getIntOrFloatBitWidth() % 8 != 0 || !elements)
+    return nullptr;
+  std::optional<ArrayRef<char>> data = dr1::getRawConstantData(elements);
+  size_t bytes = elt.getIntOrFloatBitWidth() / 8;
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  if (!data || data->size() != static_cast<size_t>(rows * cols) * bytes)
+    return nullptr;
+  std::vector<char> out(rows * size * bytes);
+  for (int64_t r = 0; r < rows; ++r)
+    std::memcpy(out.data() + r * size * bytes,
+                data->data() + (r * cols + offset) * bytes, size * bytes);
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::getFromRawBuffer(
+          RankedTensorType::get({rows, size}, elt), out));
+}
+
 /// `v` grown to `shape` with zeros at the end of each dimension.
 Value padWithZeros(RewriterBase &b, Location loc, Value v,
                    ArrayRef<int64_t> shape) {
@@ -374,7 +402,9 @@ Value packConstant(RewriterBase &rewriter, Value constant, int64_t t,
     return nullptr;
   int64_t d = type.getShape().back();
   int64_t rows = type.getNumElements() / d;
-  std::vector<char> out(raw->size());
+  // Columns past the last whole block are left out: no tile t wide at a
+  // multiple of t reads them (a split product reads them as its own part).
+  std::vector<char> out((d / t) * rows * t * bytes);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t b = 0; b < d / t; ++b)
       std::memcpy(out.data() + ((b * rows + r) * t) * bytes,
@@ -427,8 +457,8 @@ Value packedTile(RewriterBase &rewriter, Operation *op, OpOperand &operand,
   }
   int64_t t = tileType.getShape().back();
   auto whole = cast<RankedTensorType>(source.getType());
-  if (!whole.hasStaticShape() || whole.getShape().back() % t ||
-      whole.getShape().back() == t || !isMultipleOf(offsets.back(), t) ||
+  if (!whole.hasStaticShape() || whole.getShape().back() <= t ||
+      !isMultipleOf(offsets.back(), t) ||
       llvm::any_of(strides, [](OpFoldResult s) {
         return getConstantIntValue(s) != int64_t(1);
       }))
@@ -626,7 +656,14 @@ LogicalResult splitMatmul(RewriterBase &rewriter, linalg::MatmulOp op,
       init = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], init)
                  .getResult(0);
     Value partA = byRows ? Value(slice(a, offset, size)) : a;
-    Value partB = byRows ? b : Value(slice(b, offset, size));
+    // Constant weights are split at compile time: each part's strips are
+    // then packed from its own columns, not from a whole second copy.
+    Value partB = b;
+    if (!byRows) {
+      partB = constantColumns(rewriter, loc, b, offset, size);
+      if (!partB)
+        partB = slice(b, offset, size);
+    }
     auto part =
         linalg::MatmulOp::create(rewriter, loc, ValueRange{partA, partB}, init);
     parts.push_back(part);

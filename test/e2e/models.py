@@ -95,7 +95,8 @@ MODELS = {"mlp": mlp, "cnn": cnn, "transformer": transformer}
 def matmul_shapes(rng):
     """Shapes the register and cache tiles do not divide: primes, 1, sizes
     just below and above tile multiples, K with no 128..512 divisor (padded),
-    batched and broadcast products, linear with constant weights."""
+    batched and broadcast products, linear with constant weights, products
+    split along M and N."""
     g = Graph()
     outs = []
     for m, n, k in [(1, 1, 1), (7, 13, 5), (9, 33, 17), (8, 32, 64), (17, 31, 600),
@@ -108,6 +109,16 @@ def matmul_shapes(rng):
     outs.append(g.matmul(x, y))
     w = g.const(rng.standard_normal((37, 19)).astype(np.float32))
     outs.append(g.linear(x, w, g.const(rng.standard_normal(37).astype(np.float32))))
+    # Split rather than padded (at least 2^18 multiply-adds): rows and
+    # columns the tiles do not divide, M and N blocks that would be slivers
+    # (996 = 6 * 166 rows, 992 = 16 * 62 columns), and constant weights
+    # split at compile time.
+    for m, n, k in [(996, 40, 64), (50, 1000, 16)]:
+        a = g.arg(rng.standard_normal((m, k)).astype(np.float32))
+        b = g.arg(rng.standard_normal((k, n)).astype(np.float32))
+        outs.append(g.matmul(a, b))
+    z = g.arg(rng.standard_normal((20, 64)).astype(np.float32))
+    outs.append(g.linear(z, g.const(rng.standard_normal((1000, 64)).astype(np.float32))))
     return g, outs
 
 
