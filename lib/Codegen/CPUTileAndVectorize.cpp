@@ -64,9 +64,10 @@ int64_t dividingTile(int64_t total, int64_t step, int64_t limit) {
 }
 
 /// M's cache block: as dividingTile, unless that leaves slivers of A that
-/// reuse each packed strip of B for a row tile or two (6-row AVX2 tiles pad
-/// 512 rows to 516 = 2 * 258, whose largest block up to 256 is 12 rows);
-/// then the smallest dividing block up to twice `limit`.
+/// reuse each packed strip of B for a row tile or two (516 = 2 * 258 rows,
+/// whose largest block of 6-row tiles up to 256 is 12 rows); then the
+/// smallest dividing block up to twice `limit`. (Large products with no
+/// such block are split instead: see tileAndVectorizeMatmul.)
 int64_t rowBlock(int64_t total, int64_t step, int64_t limit) {
   int64_t best = dividingTile(total, step, limit);
   if (best == total || best * 4 >= limit)
@@ -175,11 +176,12 @@ std::optional<MatmulTiles> epilogueTiles(MatmulTiles t, int64_t m, int64_t n,
   return t;
 }
 
-/// A 2-D constant grown to `shape` with zeros, computed at compile time
-/// (weights are padded once, not on every call); null if its bytes are not
-/// at hand.
-TypedAttr padConstant(Attribute attr, RankedTensorType type,
-                      ArrayRef<int64_t> shape) {
+/// Columns [offset, offset + size) of every row of a 2-D constant, placed
+/// at the top left of a zero constant of `shape`, computed at compile time;
+/// null if its bytes are not at hand.
+TypedAttr constantWindow(Attribute attr, RankedTensorType type,
+                         ArrayRef<int64_t> shape, int64_t offset,
+                         int64_t size) {
   Type elt = type.getElementType();
   if (type.getRank() != 2 || !elt.isIntOrFloat() ||
       elt.getIntOrFloatBitWidth() % 8 != 0)
@@ -197,37 +199,30 @@ TypedAttr padConstant(Attribute attr, RankedTensorType type,
   std::vector<char> out(shape[0] * shape[1] * eltBytes, 0);
   for (int64_t r = 0; r < rows; ++r)
     std::memcpy(out.data() + r * shape[1] * eltBytes,
-                raw.data() + r * cols * eltBytes, cols * eltBytes);
+                raw.data() + (r * cols + offset) * eltBytes, size * eltBytes);
   return DenseElementsAttr::getFromRawBuffer(RankedTensorType::get(shape, elt),
                                              out);
 }
 
+/// A 2-D constant grown to `shape` with zeros (weights are padded once, not
+/// on every call); null if its bytes are not at hand.
+TypedAttr padConstant(Attribute attr, RankedTensorType type,
+                      ArrayRef<int64_t> shape) {
+  return constantWindow(attr, type, shape, 0, type.getDimSize(1));
+}
+
 /// Columns [offset, offset + size) of a 2-D constant as a constant of their
-/// own, computed at compile time; null if its bytes are not at hand.
+/// own; null if `v` is not a constant whose bytes are at hand.
 Value constantColumns(RewriterBase &b, Location loc, Value v, int64_t offset,
                       int64_t size) {
   Attribute attr;
   if (!matchPattern(v, m_Constant(&attr)))
     return nullptr;
   auto type = cast<RankedTensorType>(v.getType());
-  Type elt = type.getElementType();
-  auto elements = dyn_cast<ElementsAttr>(attr);
-  if (type.getRank() != 2 || !elt.isIntOrFloat() ||
-      elt.getIntOrFloatBitWidth() % 8 != 0 || !elements)
-    return nullptr;
-  std::optional<ArrayRef<char>> data = dr1::getRawConstantData(elements);
-  size_t bytes = elt.getIntOrFloatBitWidth() / 8;
-  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  if (!data || data->size() != static_cast<size_t>(rows * cols) * bytes)
-    return nullptr;
-  std::vector<char> out(rows * size * bytes);
-  for (int64_t r = 0; r < rows; ++r)
-    std::memcpy(out.data() + r * size * bytes,
-                data->data() + (r * cols + offset) * bytes, size * bytes);
-  return arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::getFromRawBuffer(
-          RankedTensorType::get({rows, size}, elt), out));
+  TypedAttr columns =
+      constantWindow(attr, type, {type.getDimSize(0), size}, offset, size);
+  return columns ? arith::ConstantOp::create(b, loc, columns).getResult()
+                 : Value();
 }
 
 /// `v` grown to `shape` with zeros at the end of each dimension.
