@@ -9,6 +9,7 @@
 // moves them into the device module.
 //
 //===----------------------------------------------------------------------===//
+#include "Codegen/GPUUtils.h"
 #include "Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -34,8 +35,16 @@ namespace {
 
 constexpr int64_t kMaxGridYZ = 65535;
 
+/// `op` holds device work of its own: a parallel loop (a kernel to be) or
+/// a kernel formed earlier (dr1-gpu-tile-matmul). Host loops around such
+/// work stay on the host.
 bool containsParallel(Operation *op) {
-  return op->walk([](scf::ParallelOp) { return WalkResult::interrupt(); })
+  return op
+      ->walk([](Operation *inner) {
+        return isa<scf::ParallelOp, gpu::LaunchOp>(inner)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      })
       .wasInterrupted();
 }
 
@@ -56,50 +65,6 @@ void serializeNested(scf::ParallelOp par) {
   for (Operation &op : par.getBody()->without_terminator())
     b.clone(op, map);
   par.erase();
-}
-
-/// `v` can be recomputed inside a kernel: a weight, or a view of one.
-bool sinkable(Value v) {
-  Operation *def = v.getDefiningOp();
-  if (!def)
-    return false;
-  if (isa<memref::GetGlobalOp, arith::ConstantOp>(def))
-    return true;
-  if (!isa<ViewLikeOpInterface>(def) || def->getNumRegions() != 0)
-    return false;
-  return llvm::all_of(def->getOperands(), sinkable);
-}
-
-Value sinkInto(OpBuilder &b, Value v, IRMapping &map) {
-  if (Value done = map.lookupOrNull(v))
-    return done;
-  Operation *def = v.getDefiningOp();
-  for (Value operand : def->getOperands())
-    sinkInto(b, operand, map);
-  Operation *clone = b.clone(*def, map);
-  return clone->getResult(cast<OpResult>(v).getResultNumber());
-}
-
-/// Weights (memref.get_global and views of them) used in `par` are
-/// re-created at the top of its body: a host address means nothing to a
-/// kernel, a global inside the device module does.
-void sinkWeights(scf::ParallelOp par) {
-  SetVector<Value> outside;
-  par.getBody()->walk([&](Operation *op) {
-    for (Value v : op->getOperands())
-      if (auto *def = v.getDefiningOp(); def && !par->isAncestor(def) &&
-                                         sinkable(v) &&
-                                         !isa<arith::ConstantOp>(def))
-        outside.insert(v);
-  });
-  OpBuilder b = OpBuilder::atBlockBegin(par.getBody());
-  IRMapping map;
-  for (Value v : outside) {
-    Value inside = sinkInto(b, v, map);
-    v.replaceUsesWithIf(inside, [&](OpOperand &use) {
-      return par->isAncestor(use.getOwner());
-    });
-  }
 }
 
 struct GPUMapLoopsPass : mlir::dr1::impl::GPUMapLoopsBase<GPUMapLoopsPass> {
@@ -126,7 +91,7 @@ struct GPUMapLoopsPass : mlir::dr1::impl::GPUMapLoopsBase<GPUMapLoopsPass> {
       par.getBody()->walk([&](scf::ParallelOp p) { nested.push_back(p); });
       for (scf::ParallelOp p : nested)
         serializeNested(p);
-      sinkWeights(par);
+      dr1::gpuSinkWeights(par, par.getRegion());
       if (failed(mapLoop(par)))
         return signalPassFailure();
     }
@@ -155,6 +120,10 @@ struct GPUMapLoopsPass : mlir::dr1::impl::GPUMapLoopsBase<GPUMapLoopsPass> {
     func.walk([&](Block *block) {
       if (block->getParentOp()->getParentOfType<scf::ParallelOp>() ||
           isa<scf::ParallelOp>(block->getParentOp()))
+        return;
+      // Kernels formed earlier (dr1-gpu-tile-matmul) are already device code.
+      if (isa<gpu::LaunchOp>(block->getParentOp()) ||
+          block->getParentOp()->getParentOfType<gpu::LaunchOp>())
         return;
       // Inside a serial loop that is itself wrapped, nothing to do.
       if (isa<scf::ForOp, scf::IfOp>(block->getParentOp()) &&

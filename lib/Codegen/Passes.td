@@ -592,6 +592,72 @@ def LowerMemrefCopy : Pass<"dr1-lower-memref-copy", "ModuleOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def GPUTileMatmul : Pass<"dr1-gpu-tile-matmul", "func::FuncOp"> {
+  let summary = "Matrix products as shared-memory tiled GPU kernels";
+  let description = [{
+    The GPU strategy for `linalg.matmul` and `linalg.batch_matmul` on
+    buffers with float results, run after bufferization and before
+    `convert-linalg-to-parallel-loops` (which would give one thread per
+    output element, each reading a row of A and a column of B from global
+    memory). Each product of at least `min-work` multiply-adds becomes one
+    `gpu.launch`: a block computes a BM x BN tile of C (grid z: the batch)
+    from BK-deep slices of A and B staged in workgroup memory (A stored
+    transposed, its rows padded against bank conflicts), every thread a
+    TM x TN tile of accumulators in registers, fed by 4-wide loads from
+    workgroup memory. The next slices are loaded into registers while the
+    current ones are multiplied. Partial tiles clamp their addresses (rows
+    and columns past the edge are computed but not stored) and zero the
+    slice past K. A `linalg.fill` of C right before the product becomes the
+    accumulators' start value; otherwise C is read and added. Operands are
+    converted to the accumulator type (f32, or f64 for f64 results) as they
+    are loaded. The tile is the largest of 128x128 (8x8 per thread),
+    64x64 (4x4) and 32x32 (4x4) that still gives every multiprocessor a
+    block.
+
+    Before:
+    ```mlir
+    linalg.fill ins(%zero : f32) outs(%c : memref<1024x1024xf32>)
+    linalg.matmul ins(%a, %b : memref<1024x1024xf32>, memref<1024x1024xf32>)
+                  outs(%c : memref<1024x1024xf32>)
+    ```
+    After:
+    ```mlir
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %c16, %gy = %c16, %gz = %c1)
+               threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
+               workgroup(%as : memref<8x68xf32, #gpu.address_space<workgroup>>,
+                         %bs : memref<8x64xf32, #gpu.address_space<workgroup>>) {
+      %r:18 = scf.for %kt = %c0 to %c128 step %c1 iter_args(...) {
+        memref.store ... %as[...]     // this slice, from registers
+        gpu.barrier
+        memref.load %a[...]           // the next slice, into registers
+        vector.load %as[%kk, ...] : ..., vector<4xf32>
+        math.fma ...                  // 4x4 per thread and k
+        gpu.barrier
+        scf.yield ...
+      }
+      memref.store %r#0, %c[...]
+      gpu.terminator
+    }
+    ```
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"262144",
+           "Smallest product (multiply-adds) given a tiled kernel; smaller "
+           "ones keep one thread per output">,
+    Option<"multiprocessors", "multiprocessors", "int64_t",
+           /*default=*/"108",
+           "Multiprocessors of the GPU (the tile is the largest that still "
+           "gives each one a block)">,
+    Option<"tile", "tile", "std::string", /*default=*/"\"\"",
+           "BMxBNxTMxTN to force one tile (testing and tuning), e.g. "
+           "64x64x4x4">
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def GPUMapLoops : Pass<"dr1-gpu-map-loops", "func::FuncOp"> {
   let summary = "Tile parallel loop nests into GPU blocks and threads";
   let description = [{

@@ -2,6 +2,7 @@
 #include "Codegen/TargetInfo.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
@@ -116,6 +117,12 @@ mlir::FailureOr<TargetInfo> TargetInfo::resolve(llvm::StringRef target,
     if (!llvm::StringRef(featureStr).contains("+ptx"))
       featureStr = "+ptx80" + (featureStr.empty() ? "" : "," + featureStr);
     info.gpuFeatures = featureStr;
+    info.gpuMultiprocessors = llvm::StringSwitch<int64_t>(info.gpuChip)
+                                  .Cases({"sm_90", "sm_90a"}, 132)
+                                  .Cases({"sm_100", "sm_100a"}, 148)
+                                  .Case("sm_89", 128)
+                                  .Case("sm_86", 84)
+                                  .Default(108);
     // The host side launches kernels: generic code for this process's
     // architecture, so the object runs on any CPU of it.
     llvm::Triple hostTriple(llvm::sys::getProcessTriple());

@@ -40,6 +40,11 @@ struct TargetInfo {
   std::string gpuTriple;
   std::string gpuChip;
   std::string gpuFeatures;
+  /// Multiprocessors of the SM's largest part (sm_90: H100/H200, 132):
+  /// GPU matmul tiles are chosen to give each one a block.
+  int64_t gpuMultiprocessors = 108;
+  /// Testing and tuning: forces dr1-gpu-tile-matmul's tile (BMxBNxTMxTN).
+  std::string gpuMatmulTile;
 
   bool isGPU() const { return arch == Arch::NVPTX; }
 

@@ -361,6 +361,7 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
     return emitError(UnknownLoc::get(ctx),
                      "--emit=ptx needs a GPU target (-target=nvptx)");
   target->threads = options.threads;
+  target->gpuMatmulTile = options.gpuMatmulTile;
   if (options.bf16Kernel == "dot") {
     if (!target->hasBF16)
       return emitError(UnknownLoc::get(ctx),
@@ -516,7 +517,8 @@ FailureOr<dr1::Artifact> dr1::compile(ModuleOp module,
   }
   if (failed(runStage(module, [&](OpPassManager &pm) {
         if (target->isGPU() || options.emulateGPU)
-          buildGPUCodegenPipeline(pm, *target, /*mapOnly=*/!target->isGPU());
+          buildGPUCodegenPipeline(pm, *target, /*mapOnly=*/!target->isGPU(),
+                                  options.disabledPasses);
         else
           buildCPUCodegenPipeline(pm, *target, options.disabledPasses);
       })))

@@ -32,7 +32,7 @@ llvm::ArrayRef<llvm::StringRef> dr1::optionalPasses() {
       "dr1-fuse-squeeze-excitation", "dr1-propagate-transposes",
       "dr1-fuse-elementwise",        "dr1-fuse-epilogue",
       "dr1-row-padded-products",     "dr1-fuse-rows",
-      "dr1-vectorize-elementwise"};
+      "dr1-vectorize-elementwise",   "dr1-gpu-tile-matmul"};
   return passes;
 }
 
@@ -176,10 +176,9 @@ void dr1::buildCPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
   pm.addPass(mlir::dr1::createLowerMemrefCopy(copies));
 }
 
-// The GPU strategy has no target-dependent choices yet (the SM only
-// matters to the NVVM stage); the parameter mirrors the CPU strategy's.
-void dr1::buildGPUCodegenPipeline(OpPassManager &pm,
-                                  const TargetInfo & /*target*/, bool mapOnly) {
+void dr1::buildGPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
+                                  bool mapOnly,
+                                  llvm::ArrayRef<std::string> disabled) {
   pm.addNestedPass<mlir::func::FuncOp>(
       mlir::dr1::createMaterializeTiedResults());
   // Attention's query blocks run in order on the host, each block's
@@ -189,6 +188,14 @@ void dr1::buildGPUCodegenPipeline(OpPassManager &pm,
   mlir::dr1::LowerMemrefCopyOptions copies;
   copies.all = true;
   pm.addPass(mlir::dr1::createLowerMemrefCopy(copies));
+  // Its kernels synchronize threads at barriers, which loops run in order
+  // (--gpu-emulate) cannot.
+  if (!mapOnly && !llvm::is_contained(disabled, "dr1-gpu-tile-matmul")) {
+    mlir::dr1::GPUTileMatmulOptions tm;
+    tm.multiprocessors = target.gpuMultiprocessors;
+    tm.tile = target.gpuMatmulTile;
+    pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createGPUTileMatmul(tm));
+  }
   // Mapped before canonicalization, which would fold away single-iteration
   // loops and leave their accesses on the host.
   if (mapOnly) {

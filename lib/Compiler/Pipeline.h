@@ -46,7 +46,8 @@ void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const TargetInfo &target,
 /// With `mapOnly`, stops at loops mapped to blocks and threads (which CPU
 /// lowering runs in order: dr1c --gpu-emulate).
 void buildGPUCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target,
-                             bool mapOnly = false);
+                             bool mapOnly = false,
+                             llvm::ArrayRef<std::string> disabled = {});
 /// GPU targets: kernels to NVVM and PTX (gpu.binary), host code to the
 /// LLVM dialect with kernel launches through libdr1rt's mgpu* entry points.
 void buildGPULowerToLLVMPipeline(mlir::OpPassManager &pm,

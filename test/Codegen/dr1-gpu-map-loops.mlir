@@ -142,6 +142,35 @@ func.func @serial(%a: memref<1x1xf32>, %b: memref<1x1xf32>, %o: memref<1x1xf32>,
 
 // -----
 
+// A host loop around a kernel formed earlier (dr1-gpu-tile-matmul) stays a
+// host loop: it is not wrapped as a one-thread kernel, and the kernel's own
+// accesses are left alone.
+// CHECK-LABEL: func.func @host_loop_around_kernel
+func.func @host_loop_around_kernel(%a: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  // CHECK-NOT: scf.parallel
+  // CHECK: scf.for
+  // CHECK-NEXT: memref.subview
+  // CHECK-NEXT: gpu.launch
+  // CHECK-NOT: scf.parallel
+  scf.for %i = %c0 to %c4 step %c1 {
+    %row = memref.subview %a[%i, 0] [1, 8] [1, 1] : memref<4x8xf32> to memref<8xf32, strided<[1], offset: ?>>
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+               threads(%tx, %ty, %tz) in (%sx = %c8, %sy = %c1, %sz = %c1) {
+      %v = memref.load %row[%tx] : memref<8xf32, strided<[1], offset: ?>>
+      %w = arith.addf %v, %v : f32
+      memref.store %w, %row[%tx] : memref<8xf32, strided<[1], offset: ?>>
+      gpu.terminator
+    }
+  }
+  return
+}
+
+// -----
+
 // A value loaded from device memory cannot steer host code.
 func.func @host_use(%a: memref<4xf32>, %n: memref<index>, %o: memref<4xf32>) {
   %c0 = arith.constant 0 : index

@@ -94,6 +94,10 @@ static cl::opt<bool> gpuEmulate(
     cl::desc("Testing aid: compile for the CPU target with the GPU strategy, "
              "its blocks and threads run in order on the CPU"),
     cl::Hidden, cl::cat(dr1Category));
+static cl::opt<std::string> gpuMatmulTile(
+    "gpu-matmul-tile",
+    cl::desc("Tuning aid: BMxBNxTMxTN, the tile of every GPU matmul kernel"),
+    cl::Hidden, cl::cat(dr1Category));
 static cl::opt<unsigned> numThreads(
     "num-threads",
     cl::desc("1 (default): serial code needing only libc; N > 1: "
@@ -108,7 +112,7 @@ static cl::list<std::string> disabledPasses(
              "dr1-fuse-squeeze-excitation, dr1-propagate-transposes, "
              "dr1-fuse-elementwise, "
              "dr1-fuse-epilogue, dr1-row-padded-products, dr1-fuse-rows, "
-             "dr1-vectorize-elementwise; "
+             "dr1-vectorize-elementwise, dr1-gpu-tile-matmul; "
              "repeatable)"),
     cl::value_desc("pass"), cl::cat(dr1Category));
 static cl::opt<std::string> quantize(
@@ -278,6 +282,7 @@ int main(int argc, char **argv) {
     fatal("--num-threads must be at least 1");
   options.threads = numThreads;
   options.emulateGPU = gpuEmulate;
+  options.gpuMatmulTile = gpuMatmulTile;
   options.profile = profile;
   options.quantize = quantize;
   options.train = train;

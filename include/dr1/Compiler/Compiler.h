@@ -75,6 +75,9 @@ struct CompileOptions {
   /// serial accesses wrapped, weights sunk) with the mapped loops executed
   /// in order on the CPU instead of launched as kernels.
   bool emulateGPU = false;
+  /// Tuning aid: BMxBNxTMxTN forces the tile of every GPU matmul kernel
+  /// (dr1-gpu-tile-matmul); empty: chosen per product.
+  std::string gpuMatmulTile;
   /// "" (default): products stay in their precision (ops that already carry
   /// dr1.input_range are still made int8 by dr1-quantize). "int8": every
   /// matmul, linear and conv2d with constant weights is calibrated on
