@@ -21,7 +21,7 @@ import numpy as np
 RTOL, ATOL = 1e-4, 1e-5
 
 
-def torch_gemm_ms(n, iters=20):
+def torch_gemm_ms(n, ty, iters=20):
     try:
         import torch
     except ImportError:
@@ -29,9 +29,11 @@ def torch_gemm_ms(n, iters=20):
     if not torch.cuda.is_available():
         return None
     torch.backends.cuda.matmul.allow_tf32 = False
-    a = torch.rand(n, n, device="cuda") - 0.5
-    b = torch.rand(n, n, device="cuda") - 0.5
-    torch.matmul(a, b)
+    dt = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}[ty]
+    a = (torch.rand(n, n, device="cuda") - 0.5).to(dt)
+    b = (torch.rand(n, n, device="cuda") - 0.5).to(dt)
+    for _ in range(3):
+        torch.matmul(a, b)
     torch.cuda.synchronize()
     t = time.perf_counter()
     for _ in range(iters):
@@ -50,10 +52,12 @@ def main():
     results = {"sm": manifest["sm"], "models": {}, "gemm": {}}
     failed = False
     for m in manifest["models"]:
-        name, d = m["name"], os.path.join(args.bundle, "e2e", m["name"])
+        name, exe_dir = m["name"], os.path.join(args.bundle, "e2e", m["name"])
+        d = os.path.join(args.bundle, "e2e", m.get("data", name))
         ins = [os.path.join(d, f"in{i}.bin") for i in range(m["inputs"])]
-        outs = [os.path.join(d, f"out{i}.bin") for i in range(m["outputs"])]
-        r = subprocess.run([os.path.join(d, name)] + ins + outs, capture_output=True, text=True)
+        outs = [os.path.join(exe_dir, f"out{i}.bin") for i in range(m["outputs"])]
+        r = subprocess.run([os.path.join(exe_dir, name)] + ins + outs, capture_output=True,
+                           text=True)
         if r.returncode == 2 and "CUDA" in r.stderr:
             print(f"no GPU: {r.stderr.strip()}")
             sys.exit(2)
@@ -69,26 +73,41 @@ def main():
             sp = os.path.join(d, f"scale{i}.npy")
             scale = np.maximum(np.abs(ref), np.load(sp)) if os.path.exists(sp) else np.abs(ref)
             err = np.abs(got.astype(np.float64) - ref)
-            worst = max(worst, float((err / (ATOL + RTOL * scale)).max()))
+            tol = ATOL + RTOL * scale
+            # NaN never compares <= tol: a non-finite output fails.
+            if not np.all(err <= tol):
+                bad = int(np.count_nonzero(~(err <= tol)))
+                print(f"{name}: output {i}: {bad} of {err.size} elements out of tolerance "
+                      f"({int(np.count_nonzero(~np.isfinite(got)))} not finite)")
+                worst = float("inf")
+            else:
+                worst = max(worst, float((err / tol).max()))
         ok = worst <= 1.0
         failed |= not ok
         results["models"][name] = {"worst_err_over_tolerance": worst, "pass": ok}
         print(f"{name}: worst err/tolerance {worst:.3f} {'PASS' if ok else 'FAIL'}", flush=True)
-    print("| N | dr1 ms | dr1 GFLOP/s | cuBLAS (torch, TF32 off) ms | dr1 / cuBLAS |")
-    print("|---:|---:|---:|---:|---:|")
-    for n in manifest["gemm"]:
-        exe = os.path.join(args.bundle, "gemm", f"gemm{n}")
+    print("| N | type | tile | dr1 ms | dr1 TFLOP/s | cuBLAS (torch) ms | dr1 / cuBLAS |")
+    print("|---:|---|---|---:|---:|---:|---:|")
+    refs = {}
+    for g in manifest["gemm"]:
+        n, ty = g["n"], g["type"]
+        exe = os.path.join(args.bundle, "gemm", g["name"])
         r = subprocess.run([exe], capture_output=True, text=True)
         if r.returncode:
-            print(f"gemm {n}: FAILED ({r.returncode}): {r.stderr.strip()}")
+            print(f"{g['name']}: FAILED ({r.returncode}): {r.stderr.strip()}")
+            results["gemm"][g["name"]] = "failed"
             failed = True
             continue
         ms = float(r.stdout.split(":")[1].split("ms")[0])
-        ref = torch_gemm_ms(n)
-        results["gemm"][n] = {"dr1_ms": ms, "cublas_ms": ref}
+        if (n, ty) not in refs:
+            refs[(n, ty)] = torch_gemm_ms(n, ty)
+        ref = refs[(n, ty)]
+        results["gemm"][g["name"]] = {"n": n, "type": ty, "tile": g["tile"], "dr1_ms": ms,
+                                      "cublas_ms": ref}
         ratio = f"{ref / ms:.3f}" if ref else "n/a"
         ref_s = f"{ref:.3f}" if ref else "n/a"
-        print(f"| {n} | {ms:.3f} | {2 * n ** 3 / ms / 1e6:.0f} | {ref_s} | {ratio} |", flush=True)
+        print(f"| {n} | {ty} | {g['tile']} | {ms:.3f} | {2 * n ** 3 / ms / 1e9:.1f} | {ref_s} | "
+              f"{ratio} |", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
