@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The few driver types and constants used, as the driver API defines them. */
@@ -344,6 +345,32 @@ DR1RT_MGPU void mgpuModuleUnload(void *module) {
     cu.ModuleUnload((CUmodule)module);
 }
 
+/* DR1RT_CUDA_SYNC=1 (debugging): every launch is followed by a
+ * synchronization, and a launch that fails or a kernel that faults is
+ * reported by name, instead of as the first failure the stream reports. */
+static int sync_each_launch(void) {
+  static int on = -1;
+  if (on < 0) {
+    const char *v = getenv("DR1RT_CUDA_SYNC");
+    on = v && *v && strcmp(v, "0") != 0;
+  }
+  return on;
+}
+
+enum { MAX_NAMED_KERNELS = 4096 };
+static struct {
+  CUfunction f;
+  char name[96];
+} named_kernels[MAX_NAMED_KERNELS];
+static int num_named_kernels;
+
+static const char *kernel_name(CUfunction f) {
+  for (int i = 0; i < num_named_kernels; ++i)
+    if (named_kernels[i].f == f)
+      return named_kernels[i].name;
+  return "?";
+}
+
 DR1RT_MGPU void *mgpuModuleGetFunction(void *module, const char *name) {
   if (!module || !ready())
     return NULL;
@@ -351,6 +378,13 @@ DR1RT_MGPU void *mgpuModuleGetFunction(void *module, const char *name) {
   if (!check(cu.ModuleGetFunction(&f, (CUmodule)module, name),
              "cuModuleGetFunction"))
     return NULL;
+  if (sync_each_launch() && strcmp(kernel_name(f), "?") == 0 &&
+      num_named_kernels < MAX_NAMED_KERNELS) {
+    named_kernels[num_named_kernels].f = f;
+    snprintf(named_kernels[num_named_kernels].name,
+             sizeof named_kernels[0].name, "%s", name);
+    ++num_named_kernels;
+  }
   return f;
 }
 
@@ -369,11 +403,22 @@ DR1RT_MGPU void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
   }
   if (!ready())
     return;
-  check(cu.LaunchKernel((CUfunction)function, (unsigned)gridX, (unsigned)gridY,
-                        (unsigned)gridZ, (unsigned)blockX, (unsigned)blockY,
-                        (unsigned)blockZ, (unsigned)smem, (CUstream)stream,
-                        params, extra),
-        "cuLaunchKernel");
+  CUresult r = cu.LaunchKernel(
+      (CUfunction)function, (unsigned)gridX, (unsigned)gridY, (unsigned)gridZ,
+      (unsigned)blockX, (unsigned)blockY, (unsigned)blockZ, (unsigned)smem,
+      (CUstream)stream, params, extra);
+  if (sync_each_launch() && r == 0)
+    r = cu.StreamSynchronize((CUstream)stream);
+  if (r != CUDA_SUCCESS && sync_each_launch()) {
+    set_error(run_error, sizeof run_error,
+              "kernel %s (grid %ldx%ldx%ld, block %ldx%ldx%ld) failed: %s "
+              "(error %d)",
+              kernel_name((CUfunction)function), (long)gridX, (long)gridY,
+              (long)gridZ, (long)blockX, (long)blockY, (long)blockZ,
+              describe(r), r);
+    return;
+  }
+  check(r, "cuLaunchKernel");
 }
 
 DR1RT_MGPU void *mgpuStreamCreate(void) {

@@ -78,7 +78,8 @@ def build(args, name, mlir_text, main_c, defines, out_dir, flags=()):
     run([args.dr1c, mlir, "-target=nvptx", f"-mcpu={args.sm}", f"--name={name}", "-o", obj] +
         list(flags))
     run(["cc", "-std=c11", "-O2", "-Wall", "-Werror", f"-DMODEL={name}",
-         f'-DMODEL_HEADER="{name}.h"', "-I", out_dir, "-I", os.path.join(ROOT, "include")] +
+         f'-DMODEL_HEADER="{name}.h"', "-I", out_dir, "-I", os.path.join(ROOT, "include"),
+         "-I", os.path.join(ROOT, "runtime")] +
         [f"-D{d}" for d in defines] + [main_c] + RUNTIME + [obj, "-lm", "-o",
                                                            os.path.join(out_dir, name)])
     os.remove(obj)

@@ -8,6 +8,7 @@
  *   gemm_timer [iterations]   ->   "gemm N: <ms> ms, <GFLOP/s> GFLOP/s" */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include MODEL_HEADER
+#include "cuda_loader.h" /* libdr1rt internal: launch failures */
 #include "dr1/dr1rt.h"
 
 #include <math.h>
@@ -79,6 +80,10 @@ int main(int argc, char **argv) {
   for (int i = 0; i < iters; ++i)
     CAT(MODEL, _run)(da, db, dc, ws);
   double ms = (now() - t0) * 1e3 / iters;
+  if (dr1rti_cuda_run_error()) { /* NAME_run has no status of its own */
+    fprintf(stderr, "gemm_timer: %s\n", dr1rti_cuda_run_error());
+    return 2;
+  }
   if (dr1rt_cuda_copy_to_host(c, dc, bytes) != DR1RT_OK) {
     fprintf(stderr, "gemm_timer: %s\n", dr1rt_last_error());
     return 2;

@@ -8,6 +8,7 @@
  * Built with -DMODEL=<name> -DMODEL_HEADER="<name>.h". */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include MODEL_HEADER
+#include "cuda_loader.h" /* libdr1rt internal: launch failures */
 #include "dr1/dr1rt.h"
 
 #include <stdio.h>
@@ -24,7 +25,9 @@ static double now(void) {
 }
 
 static int fail(const char *what) {
-  fprintf(stderr, "model_timer: %s: %s\n", what, dr1rt_last_error());
+  const char *why = dr1rti_cuda_run_error();
+  fprintf(stderr, "model_timer: %s: %s\n", what,
+          why ? why : dr1rt_last_error());
   return 2;
 }
 
@@ -60,12 +63,18 @@ int main(int argc, char **argv) {
   if (!ws)
     return fail("workspace");
   int iters = getenv("DR1_TIMER_ITERS") ? atoi(getenv("DR1_TIMER_ITERS")) : 20;
+  /* NAME_run has no status: a failed launch (or a kernel fault) shows in
+   * libdr1rt's run error, else only as outputs never written. */
   for (int i = 0; i < 3; ++i)
     m->run(din, dout, ws);
+  if (dr1rti_cuda_run_error())
+    return fail("run");
   double t0 = now();
   for (int i = 0; i < iters; ++i)
     m->run(din, dout, ws);
   double ms = (now() - t0) * 1e3 / (iters > 0 ? iters : 1);
+  if (dr1rti_cuda_run_error())
+    return fail("run");
   for (int i = 0; i < m->num_outputs; ++i) {
     size_t n = m->outputs[i].size_bytes;
     void *host = malloc(n ? n : 1);

@@ -115,7 +115,7 @@ def build(args):
         compile_s = time.perf_counter() - t
         r = subprocess.run(["cc", "-std=c11", "-O2", "-Wall", "-Werror", f"-DMODEL={sym}",
                             f'-DMODEL_HEADER="{sym}.h"', "-I", d, "-I",
-                            os.path.join(ROOT, "include"),
+                            os.path.join(ROOT, "include"), "-I", os.path.join(ROOT, "runtime"),
                             os.path.join(ROOT, "bench", "gpu", "model_timer.c")] + RUNTIME +
                            [obj, "-lm", "-o", os.path.join(d, "model")],
                            capture_output=True, text=True)

@@ -34,6 +34,7 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kMaxGridYZ = 65535;
+constexpr int64_t kMaxBlockDim[3] = {1024, 1024, 64};
 
 /// `op` holds device work of its own: a parallel loop (a kernel to be) or
 /// a kernel formed earlier (dr1-gpu-tile-matmul). Host loops around such
@@ -191,7 +192,10 @@ struct GPUMapLoopsPass : mlir::dr1::impl::GPUMapLoopsBase<GPUMapLoopsPass> {
       unsigned d = rank - 1 - i;
       int64_t want =
           extents[d] ? int64_t(llvm::PowerOf2Ceil(extents[d])) : budget;
-      tiles[d] = std::max<int64_t>(1, std::min(want, budget));
+      // CUDA caps a block at 1024 x 1024 x 64 threads: a launch past that
+      // fails (and leaves its outputs unwritten).
+      tiles[d] =
+          std::max<int64_t>(1, std::min({want, budget, kMaxBlockDim[i]}));
       budget /= tiles[d];
     }
     auto [blocks, threads] =

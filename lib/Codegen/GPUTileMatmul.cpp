@@ -141,7 +141,8 @@ Tile chooseTile(const Product &p, int64_t multiprocessors) {
   const Tile candidates[] = {
       {128, 128, 8, 8, kDepth}, {64, 64, 4, 4, kDepth}, {32, 32, 4, 4, kDepth}};
   for (const Tile &t : candidates)
-    if (p.batch * llvm::divideCeil(p.m, t.bm) * llvm::divideCeil(p.n, t.bn) >=
+    if (p.batch * int64_t(llvm::divideCeil(p.m, t.bm)) *
+            int64_t(llvm::divideCeil(p.n, t.bn)) >=
         multiprocessors)
       return t;
   return candidates[2];
@@ -462,6 +463,10 @@ struct GPUTileMatmulPass
     });
     for (Product &p : products) {
       Tile t = forced ? *forced : chooseTile(p, multiprocessors);
+      // Grid y and z stop at 65535 blocks; such products keep the mapping
+      // that loops over blocks.
+      if (llvm::divideCeil(p.m, t.bm) > 65535 || p.batch > 65535)
+        continue;
       Type cElem = cast<MemRefType>(p.c.getType()).getElementType();
       Type acc = cElem.isF64() ? cElem : Float32Type::get(&getContext());
       Value init;

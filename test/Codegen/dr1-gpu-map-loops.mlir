@@ -51,6 +51,28 @@ func.func @nhwc(%out: memref<2x7x7x32xf32>, %v: f32) {
 
 // -----
 
+// Unit inner extents (a squeeze-excitation gate, 1x1x1x480): x and y get
+// one thread each and z at most 64, CUDA's limit for blockDim.z; a block of
+// 1x1x256 threads would not launch.
+// CHECK-LABEL: func.func @unit_inner
+func.func @unit_inner(%out: memref<480x1x1xf32>, %v: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c480 = arith.constant 480 : index
+  // CHECK: %[[C64:.*]] = arith.constant 64 : index
+  // CHECK: %[[S:.*]] = arith.muli %{{.*}}, %[[C64]] : index
+  // CHECK: scf.parallel {{.*}} step (%[[S]],
+  // CHECK:   scf.parallel {{.*}} to (%[[S]],
+  // CHECK:   } {mapping = [#gpu.loop_dim_map<processor = thread_z
+  scf.parallel (%c, %h, %w) = (%c0, %c0, %c0) to (%c480, %c1, %c1) step (%c1, %c1, %c1) {
+    memref.store %v, %out[%c, %h, %w] : memref<480x1x1xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
 // A parallel loop under a serial one inside a mapped nest runs in order in
 // the thread.
 // CHECK-LABEL: func.func @nested
