@@ -14,6 +14,7 @@ quantization step (see mlirgen's _quantized).
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 
@@ -53,6 +54,13 @@ def check_ptx(args, w, name):
         if modules != 1 or kernels == 0:
             sys.exit(f"FAILED: expected one PTX module with kernels, got {modules} "
                      f"modules and {kernels} kernels")
+        # Each kernel's block (MLIR writes the launch's block size as
+        # .maxntid): past CUDA's limits the launch fails at run time.
+        for x, y, z in re.findall(r"\.maxntid (\d+), (\d+), (\d+)", text):
+            x, y, z = int(x), int(y), int(z)
+            if x > 1024 or y > 1024 or z > 64 or x * y * z > 1024:
+                sys.exit(f"FAILED: a kernel's block is {x}x{y}x{z} threads, past CUDA's "
+                         "1024 x 1024 x 64 (1024 in all)")
         run([PTXAS, f"-arch={sm}", ptx, "-o", w(f"{name}.{sm}.cubin")])
         print(f"ptxas -arch={sm}: {kernels} kernels accepted")
 
