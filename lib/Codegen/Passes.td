@@ -539,6 +539,12 @@ def ExpandMath : Pass<"dr1-expand-math", "ModuleOp"> {
     After: a sequence of `arith.mulf` / `arith.addf` / `math.fma` evaluating
     a rational approximation, with clamping of the input range.
 
+    `math.powf` with an exponent not known at compile time becomes
+    exp(b * log|a|), negated for a < 0 and an odd integer b, NaN for a < 0
+    and a fractional b, 1 for b = 0 (upstream's expansion is NaN for every
+    negative base); constant exponents keep upstream's exact forms (x * x
+    for 2.0).
+
     With `bf16`, conversions between f32 and bf16 become integer arithmetic
     (round to nearest even, NaN kept quiet): on CPUs without avx512bf16,
     LLVM would call `__truncsfbf2`, which libgcc before GCC 13 lacks.

@@ -379,3 +379,24 @@ def narrow_floats(rng):
 
 
 MODELS["narrow_floats"] = narrow_floats
+
+
+def powers(rng):
+    """powf on negative bases: integer exponents from a tensor (odd ones
+    negate), fractional exponents on positive bases, 0^0 = 1, and a constant
+    exponent 2 on (x - mean), as layer norms written with Pow square; on a
+    GPU that exponent reaches the kernel as a parameter."""
+    g = Graph()
+    a = rng.uniform(0.2, 3.0, (4, 50)) * rng.choice([-1.0, 1.0], (4, 50))
+    b = rng.integers(-2, 5, (4, 50)).astype(np.float64)
+    b = np.where((a > 0) & (rng.random((4, 50)) < 0.5), b + 0.5, b)
+    a[0, 0], b[0, 0] = 0.0, 0.0
+    x = g.arg(a.astype(np.float32))
+    y = g.arg(b.astype(np.float32))
+    z = g.arg(rng.standard_normal((3, 40)).astype(np.float32))
+    centred = g.binary("sub", z, g.reduce("reduce_mean", z, axes=[1], keepdims=True))
+    return g, [g.binary("pow", x, y), g.binary("pow", centred, g.const(np.float32(2.0))),
+               g.binary("pow", centred, g.const(np.float32(3.0)))]
+
+
+MODELS["powers"] = powers
