@@ -764,6 +764,63 @@ def GPUDefineLibdevice : Pass<"dr1-gpu-define-libdevice", "gpu::GPUModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def GPUOneStream : Pass<"dr1-gpu-one-stream", "func::FuncOp"> {
+  let summary = "Run a function's kernel launches on one stream, synchronized at its returns";
+  let description = [{
+    The host code of a GPU model launches kernels, some inside loops
+    (attention's query blocks run in order on the host). Upstream's
+    `gpu-async-region` threads tokens through one block at a time, so once
+    loops are branches every loop iteration created, synchronized and
+    destroyed a stream of its own: a host round trip per iteration. This
+    pass makes one stream at the function's entry (`gpu.wait async`),
+    enqueues every `gpu.launch_func` of the function on it, in whichever
+    block or loop (launches on one stream run in order, so they need no
+    other dependencies), and has the host wait for it once, before each
+    return.
+
+    This is a contract with `gpu-to-llvm`, run right after it: that
+    lowering enqueues an async op on the stream of its first dependency and
+    turns `gpu.wait [%s]` into a synchronization of stream %s, which waits
+    for everything enqueued on it. In the gpu dialect's own terms the final
+    wait is redundant (canonicalization would remove it), so nothing may
+    canonicalize between this pass and `gpu-to-llvm`.
+
+    That ordering is only enough while the host itself touches no memory
+    between launches. A function with any other host operation that has (or
+    may have) memory effects, such as a call, gets one stream per launch,
+    synchronized right after it (as `gpu-async-region` would, at worst).
+    GPU operations other than `gpu.launch_func` and operations that are
+    already asynchronous are rejected: dr1's code generation makes neither.
+
+    Before:
+    ```mlir
+    func.func @f(%n: index) {
+      cf.br ^loop(%c0 : index)
+    ^loop(%i: index):
+      gpu.launch_func @k::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1)
+      ...
+      cf.cond_br %more, ^loop(%next : index), ^exit
+    ^exit:
+      return
+    }
+    ```
+    After:
+    ```mlir
+    func.func @f(%n: index) {
+      %s = gpu.wait async
+      cf.br ^loop(%c0 : index)
+    ^loop(%i: index):
+      %t = gpu.launch_func async [%s] @k::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1)
+      ...
+      cf.cond_br %more, ^loop(%next : index), ^exit
+    ^exit:
+      gpu.wait [%s]
+      return
+    }
+    ```
+  }];
+}
+
 def GPUHostWeights : Pass<"dr1-gpu-host-weights", "ModuleOp"> {
   let summary = "Keep weights in host memory; the device module declares them";
   let description = [{

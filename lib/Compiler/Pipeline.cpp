@@ -224,9 +224,11 @@ void dr1::buildGPULowerToLLVMPipeline(OpPassManager &pm,
   addPipeline(pm,
               "gpu.module(convert-gpu-to-nvvm,dr1-gpu-define-libdevice),"
               "reconcile-unrealized-casts,gpu-module-to-binary{format=isa}");
-  // Launches of one run share a stream, synchronized once at the end.
-  addPipeline(pm, "func.func(gpu-async-region),"
-                  "finalize-memref-to-llvm,convert-arith-to-llvm,"
+  // Launches of one run share a stream, synchronized once per return
+  // (after the last canonicalization: by the gpu dialect's own semantics
+  // that wait is redundant; only gpu-to-llvm's streams make it the sync).
+  pm.addNestedPass<mlir::func::FuncOp>(mlir::dr1::createGPUOneStream());
+  addPipeline(pm, "finalize-memref-to-llvm,convert-arith-to-llvm,"
                   "convert-index-to-llvm,convert-ub-to-llvm,convert-cf-to-llvm,"
                   "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
                   "gpu-to-llvm,reconcile-unrealized-casts,canonicalize,cse");
