@@ -22,33 +22,51 @@ static double now(void) {
   return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
-/* Median of `reps` timings, each over enough calls to take >= 20 ms. */
+/* Calls of `f` that take >= 20 ms. */
 typedef void (*fn_t)(void *);
-static double time_it(fn_t f, void *ctx) {
+static int calls_for(fn_t f) {
   int calls = 1;
   for (;;) {
     double t0 = now();
     for (int i = 0; i < calls; ++i)
-      f(ctx);
+      f(NULL);
     if (now() - t0 > 0.02)
-      break;
+      return calls;
     calls *= 2;
   }
-  double samples[9];
-  for (int r = 0; r < 9; ++r) {
-    double t0 = now();
-    for (int i = 0; i < calls; ++i)
-      f(ctx);
-    samples[r] = (now() - t0) / calls;
-  }
-  for (int i = 0; i < 9; ++i)
-    for (int j = i + 1; j < 9; ++j)
-      if (samples[j] < samples[i]) {
-        double t = samples[i];
-        samples[i] = samples[j];
-        samples[j] = t;
+}
+
+static double median(double *v, int n) {
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j)
+      if (v[j] < v[i]) {
+        double t = v[i];
+        v[i] = v[j];
+        v[j] = t;
       }
-  return samples[4];
+  return v[n / 2];
+}
+
+/* Seconds per call of `a` and of `b`: medians of REPS samples of >= 20 ms
+   each, the two taken in turns, so that a shared VM's slow spells fall on
+   both alike rather than on whichever ran second. */
+#define REPS 15
+static void time_pair(fn_t a, fn_t b, double *ta, double *tb) {
+  int ca = calls_for(a), cb = calls_for(b);
+  double sa[REPS], sb[REPS];
+  for (int r = 0; r < REPS; ++r) {
+    double t0 = now();
+    for (int i = 0; i < ca; ++i)
+      a(NULL);
+    double t1 = now();
+    for (int i = 0; i < cb; ++i)
+      b(NULL);
+    double t2 = now();
+    sa[r] = (t1 - t0) / ca;
+    sb[r] = (t2 - t1) / cb;
+  }
+  *ta = median(sa, REPS);
+  *tb = median(sb, REPS);
 }
 
 static int M, N, K;
@@ -92,7 +110,8 @@ int main(void) {
     if (fabs(C2[i]) > maxref)
       maxref = fabs(C2[i]);
   }
-  double t_dr1 = time_it(run_dr1, NULL), t_blas = time_it(run_blas, NULL);
+  double t_dr1, t_blas;
+  time_pair(run_dr1, run_blas, &t_dr1, &t_blas);
   double flop = 2.0 * M * N * K;
   printf("{\"m\": %d, \"n\": %d, \"k\": %d, \"dr1_gflops\": %.2f, "
          "\"blas_gflops\": %.2f, \"max_abs_err\": %.3g, \"max_ref\": %.3g, "

@@ -3,7 +3,8 @@
 // CPU strategy for matrix products on tensors:
 //   1. pad M, N (and K when it has no good divisor) to multiples of the
 //      register tile, so every tile below is full and static;
-//   2. tile for the caches: N, then K, then M blocks;
+//   2. tile for the caches: N, then K, then M blocks, B read as contiguous
+//      [kc, nr] strips (packed at compile time, or per block at run time);
 //   3. tile for registers: mr x nr accumulators with K innermost;
 //   4. vectorize the mr x nr x 1 products (vector.contract, lowered later to
 //      outer products = broadcast + FMA);
@@ -89,20 +90,30 @@ MatmulTiles chooseMatmulTiles(int64_t m, int64_t n, int64_t k, int64_t lanes,
   int64_t rows = (registers - 4) / 2;
   t.mr = std::min<int64_t>(m, std::min<int64_t>(rows, 8));
   // Few rows (matrix-vector products): wider rows keep enough independent
-  // accumulators in flight to hide the FMA latency.
+  // accumulators in flight to hide the FMA latency. A power of two of
+  // vectors: LLVM scalarizes loop-carried accumulators of 3 or 5 vectors
+  // (5-row tiles, the last rows of a 197-row product, had 48-wide strips
+  // and ran at 4 GFLOP/s).
   int64_t accumulators = registers / 2;
-  int64_t vectorsPerRow = std::max<int64_t>(2, accumulators / t.mr);
+  int64_t vectorsPerRow = std::max<int64_t>(
+      2, llvm::bit_floor(static_cast<uint64_t>(accumulators / t.mr)));
   vectorsPerRow = std::min<int64_t>(vectorsPerRow, llvm::divideCeil(n, lanes));
   t.nr = lanes * std::max<int64_t>(vectorsPerRow, 1);
   t.mp = llvm::alignTo(m, t.mr);
   t.np = llvm::alignTo(n, t.nr);
-  // K in one block up to 512, or while a [K, nr] strip of B is at most
-  // 64 KiB of f32 (AVX2's 16-wide strips: K = 1024, streamed from L2; each
-  // C tile is then written once, its accumulators starting in registers,
-  // instead of loaded from memory once per K block: 10% of a 1024^3
-  // product's time); else blocks of a quarter to all of that which divide
-  // K, nearest half of it; else K padded to a multiple of half.
-  int64_t maxK = std::max<int64_t>(512, 16384 / t.nr);
+  // K in one block up to 512, or while a [K, nr] strip of B is at most a
+  // quarter or so of a core's L2, from which it is streamed (each C tile is
+  // then written once, its accumulators starting in registers, instead of
+  // loaded from memory once per K block: 10% of a 1024^3 product's time on
+  // AVX2, 8-10% of a 2048^3 one's on AVX-512): 64 KiB of f32 where cores
+  // have 512 KiB - 1 MiB of L2 (AVX2, NEON: K = 1024 on AVX2's 16-wide
+  // strips), 256 KiB on AVX-512 server cores, which have 1-2 MiB (K = 2048
+  // on 32-wide strips: 2048^3 went from 0.84x to 0.94x OpenBLAS on a
+  // 2 MiB-L2 Xeon). Longer K is cut in blocks of a quarter to all of that
+  // which divide K, nearest half of it; else K is padded to a multiple of
+  // half.
+  int64_t stripFloats = lanes >= 16 ? 65536 : 16384;
+  int64_t maxK = std::max<int64_t>(512, stripFloats / t.nr);
   t.kp = k;
   t.kc = k;
   if (k > maxK) {
@@ -424,9 +435,12 @@ Value packConstant(RewriterBase &rewriter, Value constant, int64_t t,
 /// D elements apart, so it is streamed by the prefetchers and touches one or
 /// two pages (a 3x3x512x512 filter spans 2300 4 KiB pages; one tile of its
 /// unpacked rows, eight). Returns the packed tile, or null where the operand
-/// is not such a tile.
+/// is not such a tile. With `root` given, the slices are followed up to
+/// `root` only, and `rootPacked` (`root` packed so, at run time) is read
+/// instead of a constant.
 Value packedTile(RewriterBase &rewriter, Operation *op, OpOperand &operand,
-                 PackedConstants &packed) {
+                 PackedConstants &packed, Value root = nullptr,
+                 Value rootPacked = nullptr) {
   auto tileType = cast<RankedTensorType>(operand.get().getType());
   auto slice = operand.get().getDefiningOp<tensor::ExtractSliceOp>();
   if (!slice || !slice.getDroppedDims().none() || !tileType.hasStaticShape())
@@ -438,7 +452,10 @@ Value packedTile(RewriterBase &rewriter, Operation *op, OpOperand &operand,
                             sizes = slice.getMixedSizes(),
                             strides = slice.getMixedStrides();
   Value source = slice.getSource();
-  while (auto outer = source.getDefiningOp<tensor::ExtractSliceOp>()) {
+  while (source != root) {
+    auto outer = source.getDefiningOp<tensor::ExtractSliceOp>();
+    if (!outer)
+      break;
     if (!outer.getDroppedDims().none())
       return nullptr;
     SmallVector<OpFoldResult> o, sz, st;
@@ -452,13 +469,15 @@ Value packedTile(RewriterBase &rewriter, Operation *op, OpOperand &operand,
   }
   int64_t t = tileType.getShape().back();
   auto whole = cast<RankedTensorType>(source.getType());
+  if (source != root && root)
+    return nullptr;
   if (!whole.hasStaticShape() || whole.getShape().back() <= t ||
       !isMultipleOf(offsets.back(), t) ||
       llvm::any_of(strides, [](OpFoldResult s) {
         return getConstantIntValue(s) != int64_t(1);
       }))
     return nullptr;
-  Value p = packConstant(rewriter, source, t, packed);
+  Value p = root ? rootPacked : packConstant(rewriter, source, t, packed);
   if (!p)
     return nullptr;
   AffineExpr d0 = rewriter.getAffineDimExpr(0);
@@ -472,6 +491,59 @@ Value packedTile(RewriterBase &rewriter, Operation *op, OpOperand &operand,
   SmallVector<OpFoldResult> ones(packedSizes.size(), rewriter.getIndexAttr(1));
   return tensor::ExtractSliceOp::create(rewriter, loc, tileType, p,
                                         packedOffsets, packedSizes, ones);
+}
+
+/// `b` ([K, N], N a multiple of `t`) packed at run time as [N / t, K, t],
+/// one t-wide strip after another (each a vector copy once bufferized);
+/// with `parallel`, the strips are shared out between threads.
+Value packAtRunTime(RewriterBase &rewriter, Location loc, Value b, int64_t t,
+                    bool parallel) {
+  auto type = cast<RankedTensorType>(b.getType());
+  int64_t k = type.getDimSize(0), strips = type.getDimSize(1) / t;
+  auto stripType = RankedTensorType::get({k, t}, type.getElementType());
+  Value empty = tensor::EmptyOp::create(rewriter, loc, {strips, k, t},
+                                        type.getElementType());
+  AffineExpr d0 = rewriter.getAffineDimExpr(0);
+  auto copyStrip = [&](OpBuilder &b2, Value j) {
+    OpFoldResult col = affine::makeComposedFoldedAffineApply(b2, loc, d0 * t,
+                                                             {OpFoldResult(j)});
+    return tensor::ExtractSliceOp::create(
+        b2, loc, stripType, b, {b2.getIndexAttr(0), col},
+        {b2.getIndexAttr(k), b2.getIndexAttr(t)},
+        {b2.getIndexAttr(1), b2.getIndexAttr(1)});
+  };
+  SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(1),
+                                  rewriter.getIndexAttr(k),
+                                  rewriter.getIndexAttr(t)};
+  SmallVector<OpFoldResult> ones(3, rewriter.getIndexAttr(1));
+  if (parallel) {
+    auto loop = scf::ForallOp::create(
+        rewriter, loc, SmallVector<OpFoldResult>{rewriter.getIndexAttr(strips)},
+        ValueRange{empty}, std::nullopt);
+    OpBuilder body = OpBuilder::atBlockBegin(loop.getBody());
+    Value j = loop.getInductionVar(0);
+    Value strip = copyStrip(body, j);
+    OpBuilder end = OpBuilder::atBlockEnd(loop.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(
+        end, loc, strip, loop.getRegionIterArgs()[0],
+        {OpFoldResult(j), end.getIndexAttr(0), end.getIndexAttr(0)}, sizes,
+        ones);
+    return loop.getResult(0);
+  }
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value count = arith::ConstantIndexOp::create(rewriter, loc, strips);
+  auto loop = scf::ForOp::create(
+      rewriter, loc, zero, count, one, ValueRange{empty},
+      [&](OpBuilder &b2, Location, Value j, ValueRange acc) {
+        Value strip = copyStrip(b2, j);
+        Value next = tensor::InsertSliceOp::create(
+            b2, loc, strip, acc[0],
+            {OpFoldResult(j), b2.getIndexAttr(0), b2.getIndexAttr(0)}, sizes,
+            ones);
+        scf::YieldOp::create(b2, loc, next);
+      });
+  return loop.getResult(0);
 }
 
 /// How a matmul's work is shared between threads: the nr-wide strips of
@@ -788,43 +860,82 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
     mm = *rows;
   }
   // Cache blocks: N outermost, then K, then M: the B block stays in L2/L3
-  // while A's blocks stream through.
-  FailureOr<Operation *> block =
-      tile(rewriter, mm, {t.mc, t.nc, t.kc}, {1, 2, 0});
-  if (failed(block))
-    return failure();
-  // One nr-wide strip of the B block at a time, copied to a contiguous
-  // [kc, nr] buffer when several row tiles reuse it: the micro-kernel then
-  // streams it from L1 instead of striding through B (whose row stride
-  // aliases cache sets). With threads, strips are shared out between them
-  // (each packs its own strip).
-  FailureOr<Operation *> strip =
-      tile(rewriter, *block, {0, t.nr, 0}, {}, parallelStrips);
-  if (failed(strip))
-    return failure();
-  auto stripOp = cast<linalg::MatmulOp>(*strip);
-  // Constant B (weights): strips come from a copy packed at compile time,
-  // nothing to copy at run time.
-  Value packedB =
-      packedTile(rewriter, stripOp, stripOp.getInputsMutable()[1], packed);
-  if (packedB && !widenB) {
-    rewriter.modifyOpInPlace(
-        stripOp, [&] { stripOp.getInputsMutable()[1].set(packedB); });
-  } else if (t.mc > t.mr || widenB) {
-    rewriter.setInsertionPoint(stripOp);
-    Value bStrip = packedB ? packedB : stripOp.getInputs()[1];
-    auto bType = cast<RankedTensorType>(bStrip.getType());
-    Value packed;
-    if (widenB) {
-      packed = widenTensor(rewriter, loc, bStrip, cElt);
-    } else {
-      Value empty = tensor::EmptyOp::create(rewriter, loc, bType.getShape(),
-                                            bType.getElementType());
-      packed =
-          linalg::CopyOp::create(rewriter, loc, bStrip, empty).getResult(0);
+  // while A's blocks stream through. B is read one nr-wide strip at a time
+  // from a contiguous [kc, nr] block: the micro-kernel then streams it
+  // instead of striding through B (whose rows, 4 KiB or more apart, alias
+  // cache sets and each take a TLB entry). Constant B (weights) comes so
+  // packed from compile time. Otherwise, where several M blocks reuse a B
+  // block, the whole [kc, nc] block is packed once, as [nc / nr, kc, nr],
+  // before its M loop (BLIS's packing of B); else each strip is copied
+  // where it is used. With threads, strips are shared out between them
+  // (each packs its own).
+  Value bIn = cast<linalg::MatmulOp>(mm).getInputs()[1];
+  bool packBlocks = !threads.rows && !widenB && t.mp / t.mc >= 2 &&
+                    !matchPattern(bIn, m_Constant());
+  linalg::MatmulOp stripOp;
+  if (packBlocks) {
+    FailureOr<Operation *> nk = tile(rewriter, mm, {0, t.nc, t.kc}, {1, 2, 0});
+    if (failed(nk))
+      return failure();
+    auto nkOp = cast<linalg::MatmulOp>(*nk);
+    rewriter.setInsertionPoint(nkOp);
+    Value bBlock = nkOp.getInputs()[1];
+    Value packedBlock =
+        packAtRunTime(rewriter, loc, bBlock, t.nr, parallelStrips);
+    FailureOr<Operation *> rowBlock = tile(rewriter, nkOp, {t.mc, 0, 0}, {});
+    if (failed(rowBlock))
+      return failure();
+    FailureOr<Operation *> strip =
+        tile(rewriter, *rowBlock, {0, t.nr, 0}, {}, parallelStrips);
+    if (failed(strip))
+      return failure();
+    stripOp = cast<linalg::MatmulOp>(*strip);
+    Value b = packedTile(rewriter, stripOp, stripOp.getInputsMutable()[1],
+                         packed, bBlock, packedBlock);
+    if (!b && t.nc == t.nr) {
+      // One strip per block (a narrow rest of a split product): tiling
+      // left the block whole.
+      rewriter.setInsertionPoint(stripOp);
+      b = tensor::CollapseShapeOp::create(
+          rewriter, loc, stripOp.getInputs()[1].getType(), packedBlock,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}});
     }
-    rewriter.modifyOpInPlace(
-        stripOp, [&] { stripOp.getInputsMutable()[1].set(packed); });
+    // (Where the strip's slice of the block is not found, it is read from
+    // B as it is: slower, still right.)
+    if (b)
+      rewriter.modifyOpInPlace(stripOp,
+                               [&] { stripOp.getInputsMutable()[1].set(b); });
+  } else {
+    FailureOr<Operation *> block =
+        tile(rewriter, mm, {t.mc, t.nc, t.kc}, {1, 2, 0});
+    if (failed(block))
+      return failure();
+    FailureOr<Operation *> strip =
+        tile(rewriter, *block, {0, t.nr, 0}, {}, parallelStrips);
+    if (failed(strip))
+      return failure();
+    stripOp = cast<linalg::MatmulOp>(*strip);
+    Value packedB =
+        packedTile(rewriter, stripOp, stripOp.getInputsMutable()[1], packed);
+    if (packedB && !widenB) {
+      rewriter.modifyOpInPlace(
+          stripOp, [&] { stripOp.getInputsMutable()[1].set(packedB); });
+    } else if (t.mc > t.mr || widenB) {
+      rewriter.setInsertionPoint(stripOp);
+      Value bStrip = packedB ? packedB : stripOp.getInputs()[1];
+      auto bType = cast<RankedTensorType>(bStrip.getType());
+      Value copy;
+      if (widenB) {
+        copy = widenTensor(rewriter, loc, bStrip, cElt);
+      } else {
+        Value empty = tensor::EmptyOp::create(rewriter, loc, bType.getShape(),
+                                              bType.getElementType());
+        copy =
+            linalg::CopyOp::create(rewriter, loc, bStrip, empty).getResult(0);
+      }
+      rewriter.modifyOpInPlace(
+          stripOp, [&] { stripOp.getInputsMutable()[1].set(copy); });
+    }
   }
   // Register tiles: mr rows at a time, K innermost.
   if (!fill) {

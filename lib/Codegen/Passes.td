@@ -12,9 +12,10 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
     the caches (tile sizes that divide the shape) and for registers (`mr x
     nr` accumulators, K innermost), vectorized, and their accumulators
     hoisted out of the K loop so they stay in registers. K is one block up
-    to 512, or while a `[K, nr]` strip of B is at most 64 KiB; then a fill
-    of C is done in the register tiles (accumulators start as zeros, C is
-    never loaded). Where the register tile does not divide M or N, or the
+    to 512, or while a `[K, nr]` strip of B is at most 256 KiB with
+    AVX-512's 32-wide strips (server cores with 1-2 MiB of L2) or 64 KiB
+    otherwise; then a fill of C is done in the register tiles (accumulators
+    start as zeros, C is never loaded). Where the register tile does not divide M or N, or the
     only cache blocks that divide them are slivers, products of at least
     2^18 multiply-adds are split in two along M or N, each part tiled on its
     own (1000 rows with 6-row tiles: 882 in blocks of 126, 114, and 4 in
@@ -46,7 +47,10 @@ def CPUTileAndVectorize : Pass<"dr1-cpu-tile-and-vectorize", "func::FuncOp"> {
     (`[KH, KW, C, F]` read as `[1, 1, ct, ft]`) and a matmul's weights
     (`[K, N]` read as `[kc, nr]` strips), are packed at compile time as
     `[F / ft, KH, KW, C, ft]` and `[N / nr, K, nr]`: every tile is then one
-    contiguous block, and matmuls need no run-time copy of B's strips.
+    contiguous block, and matmuls need no run-time copy of B's strips. A
+    B computed at run time is packed the same way, one `[kc, nc]` cache
+    block at a time, before the M blocks that share it (each strip is copied
+    where it is used when only one M block reads it).
     ```mlir
     %w = arith.constant dense<...> : tensor<3x3x512x512xf32>
     %t = tensor.extract_slice %w[%kh, %kw, %c, %f] [1, 1, 8, 32] [1, 1, 1, 1]

@@ -37,13 +37,19 @@ func.func @matmul_padded(%a: tensor<13x7xf32>, %b: tensor<7x33xf32>, %c: tensor<
 // last 4 rows on their own with 4-row tiles; columns 0..768 in N blocks of
 // 256, then 224, then 8 in one-vector strips. K = 1024 is one block, so
 // the fill of C moves into the register tiles: accumulators start as
-// zeros, nothing is padded or copied back.
+// zeros, nothing is padded or copied back. Each [1024, 256] block of B,
+// which seven row blocks read, is packed once before them, as 16 strips
+// of [1024, 16]; the register tiles read their strip from there.
 // AVX2-LABEL: func @matmul_split
 // AVX2-NOT: linalg.fill
 // AVX2: tensor.extract_slice %arg0[0, 0] [996, 1024] [1, 1]
 // AVX2: scf.for {{.*}} = %c0 to %c768 step %c256
+// AVX2: tensor.empty() : tensor<16x1024x16xf32>
+// AVX2: scf.for {{.*}} = %c0 to %c16 step %c1
+// AVX2: tensor.insert_slice {{.*}} : tensor<1024x16xf32> into tensor<16x1024x16xf32>
 // AVX2: scf.for {{.*}} = %c0 to %c882 step %c126
-// AVX2: linalg.copy ins(%{{.*}} : tensor<1024x16xf32>)
+// AVX2-NOT: linalg.copy
+// AVX2: tensor.extract_slice %{{.*}}[%{{.*}}, 0, 0] [1, 1024, 16] [1, 1, 1] : tensor<16x1024x16xf32> to tensor<1024x16xf32>
 // AVX2: scf.for {{.*}} = %c0 to %c126 step %c6
 // AVX2: vector.transfer_write %cst{{.*}} : vector<6x16xf32>, tensor<6x16xf32>
 // AVX2: scf.for {{.*}} = %c0 to %c1024 step %c1
@@ -211,16 +217,16 @@ func.func @matmul_epilogue(%a: tensor<64x256xf32>, %b: tensor<256x512xf32>, %bia
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 
-// K = 1024 with 320 rows (A: 1.25 MiB) is summed in 256-wide blocks
+// K = 4096 with 320 rows (A: 5 MiB) is summed in 1024-wide blocks
 // outside the row blocks, so no tile is final before the last block: the
 // epilogue stays a separate op.
 // AVX512-LABEL: func @matmul_epilogue_k_blocked
-// AVX512: scf.for {{.*}} = %c0 to %c1024 step %c256
+// AVX512: scf.for {{.*}} = %c0 to %c4096 step %c1024
 // AVX512: vector.contract
 // AVX512: linalg.generic
 // AVX512: arith.maximumf
-func.func @matmul_epilogue_k_blocked(%a: tensor<320x1024xf32>, %b: tensor<1024x256xf32>, %c: tensor<320x256xf32>) -> tensor<320x256xf32> {
-  %mm = linalg.matmul {dr1.fuse_epilogue} ins(%a, %b : tensor<320x1024xf32>, tensor<1024x256xf32>) outs(%c : tensor<320x256xf32>) -> tensor<320x256xf32>
+func.func @matmul_epilogue_k_blocked(%a: tensor<320x4096xf32>, %b: tensor<4096x256xf32>, %c: tensor<320x256xf32>) -> tensor<320x256xf32> {
+  %mm = linalg.matmul {dr1.fuse_epilogue} ins(%a, %b : tensor<320x4096xf32>, tensor<4096x256xf32>) outs(%c : tensor<320x256xf32>) -> tensor<320x256xf32>
   %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
       ins(%mm : tensor<320x256xf32>) outs(%c : tensor<320x256xf32>) {
   ^bb0(%x: f32, %out: f32):

@@ -169,12 +169,22 @@ class Graph:
     def mul(self, a, b):
         return self.binary("mul", a, b)
 
+    def _exact_lipschitz(self, out, x):
+        # relu and clip are exact and move no value further than their input
+        # moved: an error in x passes through at most as large, so the
+        # output keeps x's error scale (a product's sum |a_ik * b_kj|, not
+        # the clipped result, which near zero is no scale at all).
+        out.scale = x.scale
+        out.allow = x.allow
+        return out
+
     def relu(self, x):
-        return self._unary("relu", x, np.maximum(x.v, 0))
+        return self._exact_lipschitz(self._unary("relu", x, np.maximum(x.v, 0)), x)
 
     def clip(self, x, lo, hi):
-        return self._unary("clip", x, np.clip(x.v, lo, hi),
-                           f"min = {lo:e} : f32, max = {hi:e} : f32")
+        return self._exact_lipschitz(
+            self._unary("clip", x, np.clip(x.v, lo, hi),
+                        f"min = {lo:e} : f32, max = {hi:e} : f32"), x)
 
     def sigmoid(self, x):
         return self._unary("sigmoid", x, 1 / (1 + np.exp(-x.v.astype(np.float64))))

@@ -112,8 +112,9 @@ def matmul_shapes(rng):
     # Split rather than padded (at least 2^18 multiply-adds): rows and
     # columns the tiles do not divide, M and N blocks that would be slivers
     # (996 = 6 * 166 rows, 992 = 16 * 62 columns), and constant weights
-    # split at compile time.
-    for m, n, k in [(996, 40, 64), (50, 1000, 16)]:
+    # split at compile time. B blocks packed once for several row blocks,
+    # K in blocks on AVX2 (1100), a 5-row rest (197 = 8 * 24 + 5).
+    for m, n, k in [(996, 40, 64), (50, 1000, 16), (197, 768, 64), (300, 520, 1100)]:
         a = g.arg(rng.standard_normal((m, k)).astype(np.float32))
         b = g.arg(rng.standard_normal((k, n)).astype(np.float32))
         outs.append(g.matmul(a, b))
@@ -251,8 +252,8 @@ def epilogues(rng):
     and GELU; a [batch, seq, K] x [K, N] product (reshaped around the
     epilogue) with a bias, a residual and ReLU; a tall, narrow product with a
     sigmoid (its row blocks are what threads share); K = 1024 with 16 rows,
-    summed whole in each register tile, and with 320 rows, summed in blocks,
-    whose epilogue stays a separate loop; 80 columns in one-vector strips of
+    summed whole in each register tile; K = 4096 with 320 rows, summed in
+    blocks (on every target), whose epilogue stays a separate loop; 80 columns in one-vector strips of
     14 rows (AVX-512) with a residual; a product padded to the register tile
     (epilogue not fused)."""
     g = Graph()
@@ -269,7 +270,7 @@ def epilogues(rng):
     outs.append(g.relu(g.add(h, arg(2, 32, 256))))
     outs.append(g.sigmoid(g.matmul(arg(512, 256), const(256, 32))))
     outs.append(g.relu(g.matmul(arg(16, 1024), const(1024, 64))))
-    outs.append(g.relu(g.matmul(arg(320, 1024), const(1024, 64))))
+    outs.append(g.relu(g.matmul(arg(320, 4096), const(4096, 64))))
     outs.append(g.relu(g.add(g.matmul(arg(28, 96), const(96, 80)), arg(28, 80))))
     outs.append(g.silu(g.add(g.matmul(arg(13, 40), const(40, 50)), const(50))))
     return g, outs
