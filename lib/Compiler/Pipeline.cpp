@@ -203,9 +203,14 @@ void dr1::buildGPUCodegenPipeline(OpPassManager &pm, const TargetInfo &target,
                     "func.func(dr1-gpu-map-loops)");
     return;
   }
+  // Constants are sunk into the kernels before outlining (as immediates,
+  // not kernel parameters: a Pow's exponent 2.0 then folds to x * x in the
+  // kernel, and launches pass fewer arguments); outlining itself sinks
+  // index constants only.
   addPipeline(pm, "convert-linalg-to-parallel-loops,"
                   "func.func(dr1-gpu-map-loops,convert-parallel-loops-to-gpu),"
-                  "canonicalize,cse,gpu-kernel-outlining,dr1-gpu-merge-modules,"
+                  "canonicalize,cse,gpu-launch-sink-index-computations,"
+                  "gpu-kernel-outlining,dr1-gpu-merge-modules,"
                   "canonicalize,cse,symbol-dce,dr1-gpu-host-weights");
 }
 
