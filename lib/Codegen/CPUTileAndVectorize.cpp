@@ -872,24 +872,28 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
   Value bIn = cast<linalg::MatmulOp>(mm).getInputs()[1];
   bool packBlocks = !threads.rows && !widenB && t.mp / t.mc >= 2 &&
                     !matchPattern(bIn, m_Constant());
-  linalg::MatmulOp stripOp;
+  Value bBlock, packedBlock;
+  FailureOr<Operation *> block;
   if (packBlocks) {
     FailureOr<Operation *> nk = tile(rewriter, mm, {0, t.nc, t.kc}, {1, 2, 0});
     if (failed(nk))
       return failure();
     auto nkOp = cast<linalg::MatmulOp>(*nk);
     rewriter.setInsertionPoint(nkOp);
-    Value bBlock = nkOp.getInputs()[1];
-    Value packedBlock =
-        packAtRunTime(rewriter, loc, bBlock, t.nr, parallelStrips);
-    FailureOr<Operation *> rowBlock = tile(rewriter, nkOp, {t.mc, 0, 0}, {});
-    if (failed(rowBlock))
-      return failure();
-    FailureOr<Operation *> strip =
-        tile(rewriter, *rowBlock, {0, t.nr, 0}, {}, parallelStrips);
-    if (failed(strip))
-      return failure();
-    stripOp = cast<linalg::MatmulOp>(*strip);
+    bBlock = nkOp.getInputs()[1];
+    packedBlock = packAtRunTime(rewriter, loc, bBlock, t.nr, parallelStrips);
+    block = tile(rewriter, nkOp, {t.mc, 0, 0}, {});
+  } else {
+    block = tile(rewriter, mm, {t.mc, t.nc, t.kc}, {1, 2, 0});
+  }
+  if (failed(block))
+    return failure();
+  FailureOr<Operation *> strip =
+      tile(rewriter, *block, {0, t.nr, 0}, {}, parallelStrips);
+  if (failed(strip))
+    return failure();
+  auto stripOp = cast<linalg::MatmulOp>(*strip);
+  if (packBlocks) {
     Value b = packedTile(rewriter, stripOp, stripOp.getInputsMutable()[1],
                          packed, bBlock, packedBlock);
     if (!b && t.nc == t.nr) {
@@ -906,15 +910,6 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
       rewriter.modifyOpInPlace(stripOp,
                                [&] { stripOp.getInputsMutable()[1].set(b); });
   } else {
-    FailureOr<Operation *> block =
-        tile(rewriter, mm, {t.mc, t.nc, t.kc}, {1, 2, 0});
-    if (failed(block))
-      return failure();
-    FailureOr<Operation *> strip =
-        tile(rewriter, *block, {0, t.nr, 0}, {}, parallelStrips);
-    if (failed(strip))
-      return failure();
-    stripOp = cast<linalg::MatmulOp>(*strip);
     Value packedB =
         packedTile(rewriter, stripOp, stripOp.getInputsMutable()[1], packed);
     if (packedB && !widenB) {
