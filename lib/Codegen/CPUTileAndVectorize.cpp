@@ -867,8 +867,8 @@ LogicalResult tileAndVectorizeMatmul(RewriterBase &rewriter,
   // packed from compile time. Otherwise, where several M blocks reuse a B
   // block, the whole [kc, nc] block is packed once, as [nc / nr, kc, nr],
   // before its M loop (BLIS's packing of B); else each strip is copied
-  // where it is used. With threads, strips are shared out between them
-  // (each packs its own).
+  // where it is used. With threads, strips are shared out between them,
+  // both for packing and for the products.
   Value bIn = cast<linalg::MatmulOp>(mm).getInputs()[1];
   bool packBlocks = !threads.rows && !widenB && t.mp / t.mc >= 2 &&
                     !matchPattern(bIn, m_Constant());
