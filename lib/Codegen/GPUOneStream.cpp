@@ -44,8 +44,7 @@ gpu::LaunchFuncOp makeAsync(OpBuilder &b, gpu::LaunchFuncOp launch,
 /// could write (a call, a load), so the host must wait for the launches
 /// before it.
 bool touchesMemoryOnHost(Operation *op) {
-  if (isa<gpu::LaunchFuncOp>(op) ||
-      op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+  if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
     return false;
   auto effects = dyn_cast<MemoryEffectOpInterface>(op);
   return !effects || !effects.hasNoEffect();
