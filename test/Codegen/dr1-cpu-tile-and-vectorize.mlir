@@ -148,6 +148,31 @@ func.func @conv_row7(%x: tensor<1x15x15x16xf32>, %w: tensor<3x3x16x64xf32>, %o: 
 
 // -----
 
+// 24 output channels (ShuffleNet's stem) on 16 lanes: 8-channel tiles, not
+// 24-lane vectors, which LLVM takes apart element by element (8x slower).
+// AVX512-LABEL: func @conv_channels24
+// AVX512-NOT: vector<{{[0-9x]*}}24xf32>
+// AVX512: vector.contract {{.*}} : vector<1x1x3xf32>, vector<3x8xf32> into vector<1x1x8xf32>
+// AVX512-NOT: vector<{{[0-9x]*}}24xf32>
+func.func @conv_channels24(%x: tensor<1x226x226x3xf32>, %w: tensor<3x3x3x24xf32>, %o: tensor<1x112x112x24xf32>) -> tensor<1x112x112x24xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x226x226x3xf32>, tensor<3x3x3x24xf32>) outs(%o : tensor<1x112x112x24xf32>) -> tensor<1x112x112x24xf32>
+  return %0 : tensor<1x112x112x24xf32>
+}
+
+// -----
+
+// Pooling takes the same channel tiles.
+// AVX512-LABEL: func @maxpool_channels24
+// AVX512-NOT: vector<{{[0-9x]*}}24xf32>
+// AVX512: arith.maximumf {{.*}} : vector<1x1x8xf32>
+func.func @maxpool_channels24(%x: tensor<1x114x114x24xf32>, %o: tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32> {
+  %k = tensor.empty() : tensor<3x3xf32>
+  %0 = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %k : tensor<1x114x114x24xf32>, tensor<3x3xf32>) outs(%o : tensor<1x56x56x24xf32>) -> tensor<1x56x56x24xf32>
+  return %0 : tensor<1x56x56x24xf32>
+}
+
+// -----
+
 // Constant weights are padded at compile time, not on every call.
 // AVX512-LABEL: func @matmul_constant_padded
 // AVX512: arith.constant dense<{{\[}}[1.000000e+00, 2.000000e+00, 3.000000e+00, 0.000000e+00, {{.*}}], [4.000000e+00, 5.000000e+00, 6.000000e+00, 0.000000e+00, {{.*}}]]> : tensor<2x16xf32>

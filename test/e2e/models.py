@@ -179,6 +179,12 @@ def conv_shapes(rng):
     outs.append(g.relu(g.add(g.conv2d(d, g.const(_w(rng, 192, 40, 1, 1)), strides=(2, 2)),
                              g.const(_w(rng, 192, 1, 1, scale=0.1)))))
     outs.append(g.max_pool2d(y, (3, 3), (2, 2), (1, 1, 1, 1), ceil_mode=True))
+    # 24 channels on 16 lanes: tiles of 8 channels, a dense convolution
+    # with 5 inputs (a stem's shape) and a max pool.
+    outs.append(g.relu(g.conv2d(x, g.const(_w(rng, 24, 5, 3, 3)), strides=(2, 2),
+                                padding=(1, 1, 1, 1))))
+    outs.append(g.max_pool2d(g.conv2d(x, g.const(_w(rng, 24, 5, 1, 1))), (3, 3), (2, 2),
+                             (1, 1, 1, 1)))
     outs.append(g.avg_pool2d(y, (3, 3), (2, 2), (0, 0, 1, 1), count_include_pad=True,
                              ceil_mode=True))
     # An inverted residual block's expansion: a 1x1 convolution (bias,
