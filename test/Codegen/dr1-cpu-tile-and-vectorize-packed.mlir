@@ -1,5 +1,6 @@
 // RUN: dr1-opt %s --dr1-cpu-tile-and-vectorize="vector-bits=512 vector-registers=32" -split-input-file | FileCheck %s
 // RUN: dr1-opt %s --dr1-cpu-tile-and-vectorize="vector-bits=512 vector-registers=32 parallel=true" -split-input-file | FileCheck %s --check-prefix=PAR
+// RUN: dr1-opt %s --dr1-cpu-tile-and-vectorize="vector-bits=128 vector-registers=32" -split-input-file | FileCheck %s --check-prefix=NEON
 
 // Constant weights are read in tiles from copies packed at compile time:
 // B [K, N] as [N / nr, K, nr], so each [kc, nr] strip is one contiguous
@@ -73,4 +74,35 @@ func.func @max_pool(%x: tensor<1x17x17x64xf32>, %init: tensor<1x8x8x64xf32>) -> 
   %window = tensor.empty() : tensor<3x3xf32>
   %r = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %window : tensor<1x17x17x64xf32>, tensor<3x3xf32>) outs(%init : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
   return %r : tensor<1x8x8x64xf32>
+}
+
+// -----
+
+// A block-diagonal B (grouped 1x1 convolution: 3 groups of 2 rows x 12
+// columns) is packed as [strips, 4, 8]: each 8-wide strip keeps the 4 rows
+// from its first group's (or the last 4), the only ones that can be
+// nonzero in its columns; A is read from the same column, and the K loop
+// runs over the rows of the groups the strip meets only (2 or 4).
+// NEON-DAG: #[[FIRST:.*]] = affine_map<()[s0, s1] -> (((s0 + s1) floordiv 12) * 2, 2)>
+// NEON-DAG: #[[BEGIN:.*]] = affine_map<()[s0, s1] -> (((s0 + s1) floordiv 12) * 2, 4)>
+// NEON-DAG: #[[END:.*]] = affine_map<()[s0, s1] -> (((s0 + s1 + 7) floordiv 12) * 2 + 2, 6)>
+// NEON-LABEL: func @block_diagonal
+// NEON: %[[PACKED:.*]] = arith.constant dense<"0x000000000000803F0000004000004040000080400000A0400000C0400000E0400000C8420000CA420000CC420000CE420000D0420000D2420000D4420000D6420000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000041000010410000204100003041000000000000000000000000000000000000D8420000DA420000DC420000DE420000000000000000000000000000000000000000000000000000000000000000000054430000554300005643000057430000000000000000000000000000000000009C4300809C4300009D4300809D43000058430000594300005A4300005B4300005C4300005D4300005E4300005F4300009E4300809E4300009F4300809F430000A0430080A0430000A1430080A14300000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000D4430080D4430000D5430080D5430000D6430080D6430000D7430080D74300000344004003440080034400C0034400000444004004440080044400C00444000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000D8430080D8430000D9430080D9430000000000000000000000000000000000000544004005440080054400C0054400000000000000000000000000000000"> : tensor<5x4x8xf32>
+// NEON: %[[F:.*]] = affine.min #[[FIRST]]()
+// NEON: tensor.extract_slice %{{.*}}[0, %[[F]]] [16, 4] [1, 1] : tensor<16x6xf32> to tensor<16x4xf32>
+// NEON: tensor.extract_slice %[[PACKED]][%{{.*}}, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<5x4x8xf32> to tensor<4x8xf32>
+// NEON: %[[B:.*]] = affine.min #[[BEGIN]]()
+// NEON: %[[E:.*]] = affine.min #[[END]]()
+// NEON: %[[F2:.*]] = affine.min #[[FIRST]]()
+// NEON: %[[LB:.*]] = affine.apply #{{.*}}(%[[B]], %[[F2]])
+// NEON: %[[UB:.*]] = affine.apply #{{.*}}(%[[E]], %[[F2]])
+// NEON: scf.for %{{.*}} = %[[LB]] to %[[UB]] step %c1
+// NEON: vector.contract
+func.func @block_diagonal(%a: tensor<10x6xf32>) -> tensor<10x36xf32> {
+  %b = arith.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [100.0, 101.0, 102.0, 103.0, 104.0, 105.0, 106.0, 107.0, 108.0, 109.0, 110.0, 111.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 212.0, 213.0, 214.0, 215.0, 216.0, 217.0, 218.0, 219.0, 220.0, 221.0, 222.0, 223.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 312.0, 313.0, 314.0, 315.0, 316.0, 317.0, 318.0, 319.0, 320.0, 321.0, 322.0, 323.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 424.0, 425.0, 426.0, 427.0, 428.0, 429.0, 430.0, 431.0, 432.0, 433.0, 434.0, 435.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 524.0, 525.0, 526.0, 527.0, 528.0, 529.0, 530.0, 531.0, 532.0, 533.0, 534.0, 535.0]]> : tensor<6x36xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<10x36xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<10x36xf32>) -> tensor<10x36xf32>
+  %0 = linalg.matmul {dr1.block_diagonal = array<i64: 2, 12, 0>} ins(%a, %b : tensor<10x6xf32>, tensor<6x36xf32>) outs(%c : tensor<10x36xf32>) -> tensor<10x36xf32>
+  return %0 : tensor<10x36xf32>
 }

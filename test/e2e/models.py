@@ -168,6 +168,17 @@ def conv_shapes(rng):
     outs.append(g.conv2d(y, g.const(_w(rng, 36, 12, 1, 1)), g.const(_w(rng, 36, scale=0.1)),
                          groups=4))
     outs.append(g.relu(g.conv2d(z, g.const(_w(rng, 34, 8, 1, 1)), groups=2)))
+    # Groups of 16 or more output channels: one block-diagonal product,
+    # each strip of B multiplied by its groups' rows only. 28 channels
+    # (strips meet one or two groups; bias and ReLU fused), 34 of 136
+    # (split at 128 columns, the rest a strip of its own), 32 (strips
+    # inside one group).
+    s = g.arg(rng.standard_normal((2, 24, 9, 10)).astype(np.float32))
+    outs.append(g.relu(g.conv2d(s, g.const(_w(rng, 112, 6, 1, 1)),
+                                g.const(_w(rng, 112, scale=0.1)), groups=4)))
+    s2 = g.arg(rng.standard_normal((1, 136, 5, 7)).astype(np.float32))
+    outs.append(g.relu(g.conv2d(s2, g.const(_w(rng, 136, 34, 1, 1)), groups=4)))
+    outs.append(g.conv2d(s, g.const(_w(rng, 64, 12, 1, 1)), groups=2))
     # Deep layers on a small image (the filter larger than the input): the
     # epilogue runs over blocks of 64 output channels (two, three), the
     # channel tiles are the outer loop, and the filters are read from

@@ -95,6 +95,36 @@ DenseIntElementsAttr i64Elements(OpBuilder &b, ArrayRef<int64_t> values) {
 /// rather than multiplying code size.
 constexpr int64_t kMaxUnrolledGroups = 16;
 
+/// Grouped 1x1 convolutions whose groups have at least this many output
+/// channels become one block-diagonal product (see Conv2DLowering); below
+/// it, a strip of B would span several groups and multiply mostly zeros.
+constexpr int64_t kMinBlockDiagonalWidth = 16;
+
+/// The [C/G, F] weights of a grouped 1x1 convolution (group i's columns
+/// [i F/G, (i + 1) F/G)) as the [C, F] block-diagonal matrix of the same
+/// product, computed at compile time; null if not a constant at hand.
+Value blockDiagonal(OpBuilder &b, Location loc, Value w, int64_t groups) {
+  ElementsAttr attr;
+  auto type = tensorType(w);
+  Type elt = type.getElementType();
+  if (!matchPattern(w, m_Constant(&attr)) || elt.getIntOrFloatBitWidth() % 8)
+    return nullptr;
+  std::optional<ArrayRef<char>> raw = getRawConstantData(attr);
+  size_t bytes = elt.getIntOrFloatBitWidth() / 8;
+  int64_t cg = type.getDimSize(0), f = type.getDimSize(1), fg = f / groups;
+  if (!raw || raw->size() != static_cast<size_t>(cg * f) * bytes)
+    return nullptr;
+  std::vector<char> out(groups * cg * f * bytes, 0);
+  for (int64_t gi = 0; gi < groups; ++gi)
+    for (int64_t r = 0; r < cg; ++r)
+      std::memcpy(out.data() + ((gi * cg + r) * f + gi * fg) * bytes,
+                  raw->data() + (r * f + gi * fg) * bytes, fg * bytes);
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::getFromRawBuffer(
+          RankedTensorType::get({groups * cg, f}, elt), out));
+}
+
 struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(Conv2DOp op,
@@ -129,7 +159,31 @@ struct Conv2DLowering : OpRewritePattern<Conv2DOp> {
         op.getStrides()[0] == 1 &&
         llvm::all_of(op.getPadding(), [](int64_t p) { return p == 0; });
     bool pointwise = g == 1 && unitWindow;
-    if (unitWindow && g > 1 && g <= kMaxUnrolledGroups && g != c) {
+    ElementsAttr weights;
+    if (unitWindow && g > 1 && g != c && isa<FloatType>(elt) &&
+        f / g >= kMinBlockDiagonalWidth &&
+        matchPattern(op.getWeight(), m_Constant(&weights))) {
+      // Grouped 1x1 with constant float weights (ShuffleNet): one matmul
+      // over all groups, B block diagonal ([C, F], zero between groups),
+      // marked so that the CPU strategy multiplies each strip of B only by
+      // the rows of the groups its columns belong to. Unlike one product
+      // per group, its epilogue (bias, activation) is fused and the output
+      // is written once.
+      int64_t cg = c / g, fg = f / g, rows = n * oh * ow;
+      Value w = reshapeValue(rewriter, loc, op.getWeight(), {f, cg});
+      w = transposeValue(rewriter, loc, w, {1, 0});
+      Value diagonal = blockDiagonal(rewriter, loc, w, g);
+      if (!diagonal)
+        return rewriter.notifyMatchFailure(op, "weights not at hand");
+      Value a = reshapeValue(rewriter, loc, x, {rows, c});
+      Value acc = filledTensor(rewriter, loc, {rows, f},
+                               scalarConstant(rewriter, loc, elt, 0));
+      auto mm =
+          linalg::MatmulOp::create(rewriter, loc, ValueRange{a, diagonal}, acc);
+      mm->setAttr("dr1.block_diagonal",
+                  rewriter.getDenseI64ArrayAttr({cg, fg, 0}));
+      y = reshapeValue(rewriter, loc, mm.getResult(0), outShape);
+    } else if (unitWindow && g > 1 && g <= kMaxUnrolledGroups && g != c) {
       // Grouped 1x1 (ShuffleNet): one matmul per group on the group's
       // channel slice, viewed as [N*H*W, C/G] with a row stride of C (no
       // copy), written into its slice of the output. The direct strategy
