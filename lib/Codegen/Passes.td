@@ -174,6 +174,15 @@ def VectorizeElementwise : Pass<"dr1-vectorize-elementwise", "func::FuncOp"> {
     registers for reductions (longer rows in chunks, the partial result
     carried by the tile loop).
 
+    A `linalg.transpose` that moves its input's innermost dimension (layout
+    changes at a model's NCHW edges, ShuffleNet's channel shuffle) is tiled
+    into register blocks (the largest power-of-two divisors, up to a vector,
+    of the two dimensions involved; at least 4 x 4) whose rows are read
+    whole and transposed in registers: a 16 x 16 f32 block through the
+    unpack/shuffle network AVX-512 code uses, other blocks as one
+    `vector.shuffle`. Left alone, such a transpose is lowered element by
+    element.
+
     Before:
     ```mlir
     %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
@@ -386,8 +395,16 @@ def PropagateTransposes : Pass<"dr1-propagate-transposes", "func::FuncOp"> {
         writes its result in that layout, followed by one transpose back;
     the transposes that move forward this way meet the next op's inverse
     transpose and cancel (transpose composition folds in canonicalization).
+    Reshapes pass too: a transpose feeding an `expand_shape` moves after it
+    (the untransposed value is split instead); one feeding a
+    `collapse_shape` whose result is transposed again moves after it when
+    each collapsed group reads consecutive dimensions of its input. Where a
+    group reads them out of order (a channel shuffle: NCHW channels split
+    into [G, C/G], swapped and merged again), the input is first transposed
+    within the group (one copy of the two channel axes in NHWC) and the rest
+    moves on, to cancel with the transpose back to NHWC.
     Layout changes are left only at the model's edges and around ops that
-    need one particular layout (reshapes, matmuls).
+    need one particular layout (matmuls, other reshapes).
 
     Before:
     ```mlir

@@ -2,11 +2,12 @@
 //
 // Layout transposes around NHWC convolutions and pools are pushed forward
 // through elementwise ops, where they meet the next op's inverse transpose
-// and cancel. Two rewrites, applied to a fixed point together with transpose
+// and cancel. Rewrites applied to a fixed point together with transpose
 // composition:
 //   fold:    generic(transpose(x)) reads x through a permuted indexing map;
 //   re-iterate: an elementwise generic mostly reading through one permutation
-//            iterates in that layout and transposes its result once.
+//            iterates in that layout and transposes its result once;
+//   concat, expand, collapse: the transpose moves past them.
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/Passes.h"
@@ -202,13 +203,149 @@ struct ConcatInOperandLayout : OpRewritePattern<tensor::InsertSliceOp> {
   }
 };
 
+/// expand_shape(transpose(x)) -> transpose(expand_shape(x)): each dim of
+/// x is split as the transposed dim it becomes is split (always possible),
+/// so the transpose moves past the reshape (a channel split [N, C, H, W] ->
+/// [N, G, C/G, H, W] of an NHWC value becomes a split of its last dim).
+struct ExpandBeforeTranspose : OpRewritePattern<tensor::ExpandShapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::ExpandShapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto transpose = op.getSrc().getDefiningOp<linalg::TransposeOp>();
+    auto resultType = dyn_cast<RankedTensorType>(op.getResultType());
+    if (!transpose || !transpose.hasPureTensorSemantics() || !resultType ||
+        !resultType.hasStaticShape())
+      return failure();
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    SmallVector<ReassociationIndices> groups = op.getReassociationIndices();
+    // Transposed dim i (x's dim perm[i]) becomes result dims groups[i].
+    SmallVector<int64_t> inv = invertPermutationVector(perm);
+    SmallVector<int64_t> shape;
+    SmallVector<ReassociationIndices> newGroups;
+    SmallVector<int64_t> firstNewDim(perm.size());
+    for (int64_t j = 0; j < static_cast<int64_t>(perm.size()); ++j) {
+      firstNewDim[j] = shape.size();
+      ReassociationIndices g;
+      for (int64_t r : groups[inv[j]]) {
+        g.push_back(shape.size());
+        shape.push_back(resultType.getDimSize(r));
+      }
+      newGroups.push_back(g);
+    }
+    SmallVector<int64_t> newPerm;
+    for (int64_t i = 0; i < static_cast<int64_t>(perm.size()); ++i)
+      for (size_t k = 0; k < groups[i].size(); ++k)
+        newPerm.push_back(firstNewDim[perm[i]] + k);
+    Location loc = op.getLoc();
+    auto expandedType =
+        RankedTensorType::get(shape, resultType.getElementType());
+    Value expanded = tensor::ExpandShapeOp::create(
+        rewriter, loc, expandedType, transpose.getInput(), newGroups);
+    Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                         resultType.getElementType());
+    rewriter.replaceOpWithNewOp<linalg::TransposeOp>(op, expanded, init,
+                                                     newPerm);
+    return success();
+  }
+};
+
+/// collapse_shape(transpose(x)) -> transpose(collapse_shape(y)) where the
+/// collapsed result is transposed again (so the moved transpose composes
+/// with that one, typically to nothing): each group of collapsed dims must
+/// come from consecutive dims of y in order. Where a group's dims are
+/// consecutive in x but out of order (ShuffleNet's channel shuffle:
+/// [N, H, W, G, C/G] read as [N, C/G, G, H, W]), y is x with those dims
+/// reordered, the one copy that the shuffle needs.
+struct CollapseBeforeTranspose : OpRewritePattern<tensor::CollapseShapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::CollapseShapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto transpose = op.getSrc().getDefiningOp<linalg::TransposeOp>();
+    auto resultType = dyn_cast<RankedTensorType>(op.getResultType());
+    if (!transpose || !transpose.hasPureTensorSemantics() || !resultType ||
+        !resultType.hasStaticShape() || !op->hasOneUse() ||
+        !isa<linalg::TransposeOp>(*op->getUsers().begin()))
+      return failure();
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    SmallVector<ReassociationIndices> groups = op.getReassociationIndices();
+    int64_t rank = perm.size();
+    // Each group's x dims, which must be a run of consecutive dims.
+    SmallVector<int64_t> groupOfDim(rank, -1);
+    bool reorder = false;
+    for (auto [gi, g] : llvm::enumerate(groups)) {
+      SmallVector<int64_t> dims;
+      for (int64_t r : g)
+        dims.push_back(perm[r]);
+      SmallVector<int64_t> sorted(dims);
+      llvm::sort(sorted);
+      for (size_t k = 1; k < sorted.size(); ++k)
+        if (sorted[k] != sorted[k - 1] + 1)
+          return failure();
+      reorder |= sorted != dims;
+      for (int64_t d : dims)
+        groupOfDim[d] = gi;
+    }
+    // y: x's dims with each group's run in the order the group reads
+    // them; `order`: the groups in y's order.
+    SmallVector<int64_t> yFromX, order;
+    for (int64_t d = 0; d < rank;) {
+      int64_t gi = groupOfDim[d];
+      order.push_back(gi);
+      for (int64_t r : groups[gi])
+        yFromX.push_back(perm[r]);
+      d += groups[gi].size();
+    }
+    // Result dim gi is collapsed dim position-of(gi) in `order`.
+    SmallVector<int64_t> newPerm(groups.size());
+    for (auto [pos, gi] : llvm::enumerate(order))
+      newPerm[gi] = pos;
+    // Nothing would move: x's transpose only reorders within groups (it is
+    // the copy itself).
+    if (llvm::equal(newPerm, llvm::seq<int64_t>(0, newPerm.size())))
+      return failure();
+    Location loc = op.getLoc();
+    Value x = transpose.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    Value y = x;
+    if (reorder) {
+      SmallVector<int64_t> shape;
+      for (int64_t d : yFromX)
+        shape.push_back(xType.getDimSize(d));
+      Value init =
+          tensor::EmptyOp::create(rewriter, loc, shape, xType.getElementType());
+      y = linalg::TransposeOp::create(rewriter, loc, x, init, yFromX)
+              .getResult()[0];
+    }
+    SmallVector<ReassociationIndices> yGroups;
+    SmallVector<int64_t> collapsedShape;
+    int64_t next = 0;
+    for (int64_t gi : order) {
+      ReassociationIndices g;
+      for (size_t k = 0; k < groups[gi].size(); ++k)
+        g.push_back(next++);
+      yGroups.push_back(g);
+      collapsedShape.push_back(resultType.getDimSize(gi));
+    }
+    Value collapsed = tensor::CollapseShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get(collapsedShape, resultType.getElementType()), y,
+        yGroups);
+    Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                         resultType.getElementType());
+    rewriter.replaceOpWithNewOp<linalg::TransposeOp>(op, collapsed, init,
+                                                     newPerm);
+    return success();
+  }
+};
+
 struct PropagateTransposesPass
     : mlir::dr1::impl::PropagateTransposesBase<PropagateTransposesPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
     patterns.add<FoldTransposeIntoGeneric, IterateInOperandLayout,
-                 ConcatInOperandLayout>(ctx);
+                 ConcatInOperandLayout, ExpandBeforeTranspose,
+                 CollapseBeforeTranspose>(ctx);
     linalg::TransposeOp::getCanonicalizationPatterns(patterns, ctx);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

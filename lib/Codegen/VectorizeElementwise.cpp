@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/Debug.h"
@@ -101,6 +102,94 @@ std::optional<SmallVector<int64_t>> tileSizes(linalg::GenericOp op,
   return sizes;
 }
 
+/// The largest power of two that divides `n`, at most `limit`.
+int64_t powerOfTwoTile(int64_t n, int64_t limit) {
+  int64_t t = 1;
+  while (t * 2 <= limit && n % (t * 2) == 0)
+    t *= 2;
+  return t;
+}
+
+/// Tile sizes for a transpose that moves its input's innermost dim (layout
+/// changes at a model's edges, ShuffleNet's channel shuffle): one [ta, tb]
+/// block per tile, ta along the output dim that reads the input's
+/// contiguous dim and tb along the output's contiguous dim, every other dim
+/// 1; the block is then a vector.transpose of registers. Nothing where the
+/// innermost dim stays innermost (rows are copied as they are) or where
+/// the block would be smaller than 4 x 4.
+std::optional<SmallVector<int64_t>> transposeTiles(linalg::TransposeOp op,
+                                                   int64_t lanes) {
+  auto inType = dyn_cast<RankedTensorType>(op.getInput().getType());
+  if (!op.hasPureTensorSemantics() || !inType || !inType.hasStaticShape())
+    return std::nullopt;
+  ArrayRef<int64_t> perm = op.getPermutation();
+  int64_t rank = perm.size();
+  if (rank < 2 || perm[rank - 1] == rank - 1)
+    return std::nullopt;
+  SmallVector<int64_t> inv = invertPermutationVector(perm);
+  int64_t ia = inv[rank - 1];
+  int64_t ta = powerOfTwoTile(inType.getDimSize(rank - 1), lanes);
+  int64_t tb = powerOfTwoTile(inType.getDimSize(perm[rank - 1]), lanes);
+  if (ta < 4 || tb < 4)
+    return std::nullopt;
+  SmallVector<int64_t> sizes(rank, 1);
+  sizes[ia] = ta;
+  sizes[rank - 1] = tb;
+  return sizes;
+}
+
+/// `op` tiled into register blocks and vectorized, its vector.transpose
+/// lowered to shuffles (the 16 x 16 f32 block as AVX-512's unpack/shuffle
+/// network, others as one shufflevector for LLVM): the default lowering
+/// moves one element at a time.
+void vectorizeTranspose(RewriterBase &rewriter, linalg::TransposeOp op,
+                        int64_t lanes) {
+  std::optional<SmallVector<int64_t>> sizes = transposeTiles(op, lanes);
+  if (!sizes)
+    return;
+  // (`op` is erased by tiling.)
+  MLIRContext *ctx = op.getContext();
+  bool f32 = getElementTypeOrSelf(op.getInit().getType()).isF32();
+  scf::SCFTilingOptions options;
+  options.setTileSizes(llvm::map_to_vector(
+      *sizes, [&](int64_t s) -> OpFoldResult { return rewriter.getIndexAttr(s); }));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> r = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(r))
+    return;
+  rewriter.replaceOp(op, r->replacements);
+  Operation *target = r->tiledOps.back();
+  rewriter.setInsertionPoint(target);
+  FailureOr<linalg::VectorizationResult> v =
+      linalg::vectorize(rewriter, target);
+  if (failed(v))
+    return;
+  rewriter.replaceOp(target, v->replacements);
+  // The permuted read becomes a read of the input's rows and a
+  // vector.transpose, lowered here (and only here: the other kernels'
+  // vectors keep their own lowering).
+  auto write = v->replacements.front().getDefiningOp<vector::TransferWriteOp>();
+  if (!write)
+    return;
+  SmallVector<Operation *> vectorOps{write};
+  if (Operation *read = write.getVector().getDefiningOp())
+    vectorOps.push_back(read);
+  RewritePatternSet patterns(ctx);
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+  bool block16 = (*sizes)[sizes->size() - 1] == 16 &&
+                 llvm::count((*sizes), 16) == 2 && f32;
+  vector::populateVectorTransposeLoweringPatterns(
+      patterns, block16 ? vector::VectorTransposeLowering::Shuffle16x16
+                        : vector::VectorTransposeLowering::Shuffle1D);
+  vector::populateDropUnitDimWithShapeCastPatterns(patterns);
+  vector::ShapeCastOp::getCanonicalizationPatterns(patterns, ctx);
+  vector::TransposeOp::getCanonicalizationPatterns(patterns, ctx);
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+  (void)applyOpPatternsGreedily(vectorOps, std::move(patterns), config);
+}
+
 struct VectorizeElementwisePass
     : mlir::dr1::impl::VectorizeElementwiseBase<VectorizeElementwisePass> {
   using Base::Base;
@@ -108,6 +197,18 @@ struct VectorizeElementwisePass
     SmallVector<linalg::GenericOp> ops;
     getOperation().walk([&](linalg::GenericOp op) { ops.push_back(op); });
     IRRewriter rewriter(&getContext());
+    SmallVector<linalg::TransposeOp> transposes;
+    getOperation().walk(
+        [&](linalg::TransposeOp op) { transposes.push_back(op); });
+    for (linalg::TransposeOp op : transposes) {
+      Type elt = getElementTypeOrSelf(op.getInit().getType());
+      if (!elt.isIntOrFloat() || elt.isInteger(1))
+        continue;
+      vectorizeTranspose(
+          rewriter, op,
+          std::max<int64_t>(1, vectorBits / std::max<unsigned>(
+                                                8, elt.getIntOrFloatBitWidth())));
+    }
     for (linalg::GenericOp op : ops) {
       Type elt = getElementTypeOrSelf(op->getResult(0).getType());
       if (!elt.isIntOrFloat())

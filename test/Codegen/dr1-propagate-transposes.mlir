@@ -161,3 +161,65 @@ func.func @uses_index(%x: tensor<3x2xf32>) -> tensor<2x3xf32> {
   } -> tensor<2x3xf32>
   return %r : tensor<2x3xf32>
 }
+
+// -----
+
+// A reshape splitting NCHW channels moves before the layout transpose: the
+// NHWC value's last dim is split instead.
+// CHECK-LABEL: func @expand_channels
+// CHECK: %[[E:.*]] = tensor.expand_shape %arg0 {{\[\[}}0], [1], [2], [3, 4]] output_shape [1, 5, 6, 2, 4] : tensor<1x5x6x8xf32> into tensor<1x5x6x2x4xf32>
+// CHECK: linalg.transpose ins(%[[E]] : tensor<1x5x6x2x4xf32>) {{.*}} permutation = [0, 3, 4, 1, 2]
+func.func @expand_channels(%x: tensor<1x5x6x8xf32>) -> tensor<1x2x4x5x6xf32> {
+  %e0 = tensor.empty() : tensor<1x8x5x6xf32>
+  %t0 = linalg.transpose ins(%x : tensor<1x5x6x8xf32>) outs(%e0 : tensor<1x8x5x6xf32>) permutation = [0, 3, 1, 2]
+  %r1 = tensor.expand_shape %t0 [[0], [1, 2], [3], [4]] output_shape [1, 2, 4, 5, 6] : tensor<1x8x5x6xf32> into tensor<1x2x4x5x6xf32>
+  return %r1 : tensor<1x2x4x5x6xf32>
+}
+
+// -----
+
+// ShuffleNet's channel shuffle between NHWC ops (NCHW in the graph: to
+// NCHW, split channels into 2 groups of 4, swap, merge, back to NHWC): one
+// transpose of the two channel axes of the NHWC value, the layout
+// transposes gone.
+// CHECK-LABEL: func @channel_shuffle
+// CHECK: %[[E:.*]] = tensor.expand_shape %arg0 {{\[\[}}0], [1], [2], [3, 4]] output_shape [1, 5, 6, 2, 4] : tensor<1x5x6x8xf32> into tensor<1x5x6x2x4xf32>
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[E]] : tensor<1x5x6x2x4xf32>) outs(%{{.*}} : tensor<1x5x6x4x2xf32>) permutation = [0, 1, 2, 4, 3]
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[T]] {{\[\[}}0], [1], [2], [3, 4]] : tensor<1x5x6x4x2xf32> into tensor<1x5x6x8xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[C]]
+func.func @channel_shuffle(%x: tensor<1x5x6x8xf32>) -> tensor<1x5x6x8xf32> {
+  %e0 = tensor.empty() : tensor<1x8x5x6xf32>
+  %t0 = linalg.transpose ins(%x : tensor<1x5x6x8xf32>) outs(%e0 : tensor<1x8x5x6xf32>) permutation = [0, 3, 1, 2]
+  %r1 = tensor.expand_shape %t0 [[0], [1, 2], [3], [4]] output_shape [1, 2, 4, 5, 6] : tensor<1x8x5x6xf32> into tensor<1x2x4x5x6xf32>
+  %e1 = tensor.empty() : tensor<1x4x2x5x6xf32>
+  %t1 = linalg.transpose ins(%r1 : tensor<1x2x4x5x6xf32>) outs(%e1 : tensor<1x4x2x5x6xf32>) permutation = [0, 2, 1, 3, 4]
+  %r2 = tensor.collapse_shape %t1 [[0], [1, 2], [3], [4]] : tensor<1x4x2x5x6xf32> into tensor<1x8x5x6xf32>
+  %e2 = tensor.empty() : tensor<1x5x6x8xf32>
+  %t2 = linalg.transpose ins(%r2 : tensor<1x8x5x6xf32>) outs(%e2 : tensor<1x5x6x8xf32>) permutation = [0, 2, 3, 1]
+  return %t2 : tensor<1x5x6x8xf32>
+}
+
+// -----
+
+// A collapse whose result is not transposed again keeps the transpose
+// before it (moving it would gain nothing), and a transpose that only
+// reorders within a collapsed group is the copy itself: both stay.
+// CHECK-LABEL: func @collapse_kept
+// CHECK: linalg.transpose {{.*}} permutation = [0, 3, 1, 2]
+// CHECK: tensor.collapse_shape
+// CHECK: linalg.transpose {{.*}} permutation = [0, 1, 2, 4, 3]
+// CHECK: tensor.collapse_shape
+func.func @collapse_kept(%x: tensor<1x5x6x8xf32>, %y: tensor<1x5x6x2x4xf32>) -> (tensor<1x8x30xf32>, tensor<1x5x6x8xf32>) {
+  %e0 = tensor.empty() : tensor<1x8x5x6xf32>
+  %t0 = linalg.transpose ins(%x : tensor<1x5x6x8xf32>) outs(%e0 : tensor<1x8x5x6xf32>) permutation = [0, 3, 1, 2]
+  %c0 = tensor.collapse_shape %t0 [[0], [1], [2, 3]] : tensor<1x8x5x6xf32> into tensor<1x8x30xf32>
+  %e1 = tensor.empty() : tensor<1x5x6x4x2xf32>
+  %t1 = linalg.transpose ins(%y : tensor<1x5x6x2x4xf32>) outs(%e1 : tensor<1x5x6x4x2xf32>) permutation = [0, 1, 2, 4, 3]
+  %c1 = tensor.collapse_shape %t1 [[0], [1], [2], [3, 4]] : tensor<1x5x6x4x2xf32> into tensor<1x5x6x8xf32>
+  %e2 = tensor.empty() : tensor<1x8x5x6xf32>
+  %t2 = linalg.transpose ins(%c1 : tensor<1x5x6x8xf32>) outs(%e2 : tensor<1x8x5x6xf32>) permutation = [0, 3, 1, 2]
+  %e3 = tensor.empty() : tensor<1x5x6x8xf32>
+  %t3 = linalg.transpose ins(%t2 : tensor<1x8x5x6xf32>) outs(%e3 : tensor<1x5x6x8xf32>) permutation = [0, 2, 3, 1]
+  return %c0, %t3 : tensor<1x8x30xf32>, tensor<1x5x6x8xf32>
+}

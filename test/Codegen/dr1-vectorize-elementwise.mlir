@@ -105,3 +105,45 @@ func.func @select_mask(%c: tensor<3x5xi1>, %x: tensor<3x5xf64>) -> tensor<3x5xf6
   } -> tensor<3x5xf64>
   return %y : tensor<3x5xf64>
 }
+
+// A layout transpose (NCHW -> NHWC) in register blocks: 16 x 16 on
+// AVX-512, the rows of 16 channels read whole and transposed by the
+// unpack/shuffle network; 4 x 4 blocks, one shuffle each, on NEON.
+// CHECK-LABEL: func @edge_transpose
+// CHECK-NOT: permutation_map
+// CHECK: vector.transfer_read {{.*}} : tensor<1x16x1x16xf32>, vector<1x16x1x16xf32>
+// CHECK: vector.shuffle {{.*}} [0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29] : vector<16xf32>, vector<16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<1x1x16x16xf32>, tensor<1x1x16x16xf32>
+// NEON-LABEL: func @edge_transpose
+// NEON: vector.transfer_read {{.*}} : tensor<1x4x1x4xf32>, vector<1x4x1x4xf32>
+// NEON: vector.shuffle {{.*}} [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15] : vector<16xf32>, vector<16xf32>
+// NEON: vector.transfer_write {{.*}} : vector<1x1x4x4xf32>, tensor<1x1x4x4xf32>
+func.func @edge_transpose(%x: tensor<1x32x4x16xf32>) -> tensor<1x4x16x32xf32> {
+  %e = tensor.empty() : tensor<1x4x16x32xf32>
+  %t = linalg.transpose ins(%x : tensor<1x32x4x16xf32>) outs(%e : tensor<1x4x16x32xf32>) permutation = [0, 2, 3, 1]
+  return %t : tensor<1x4x16x32xf32>
+}
+
+// A channel shuffle's transpose ([4, 28] -> [28, 4] per pixel): 4 x 4
+// blocks (28 has no larger power-of-two divisor).
+// CHECK-LABEL: func @channel_shuffle
+// CHECK: scf.for %{{.*}} = %c0 to %c28 step %c4
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1x4x4xf32>, vector<1x1x4x4xf32>
+// CHECK: vector.shuffle {{.*}} [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15]
+// CHECK: vector.transfer_write {{.*}} : vector<1x1x4x4xf32>, tensor<1x1x4x4xf32>
+func.func @channel_shuffle(%x: tensor<2x3x4x28xf32>) -> tensor<2x3x28x4xf32> {
+  %e = tensor.empty() : tensor<2x3x28x4xf32>
+  %t = linalg.transpose ins(%x : tensor<2x3x4x28xf32>) outs(%e : tensor<2x3x28x4xf32>) permutation = [0, 1, 3, 2]
+  return %t : tensor<2x3x28x4xf32>
+}
+
+// The innermost dim stays innermost: whole rows are copied, left as is.
+// CHECK-LABEL: func @transpose_rows_kept
+// CHECK: linalg.transpose
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @transpose_rows_kept(%x: tensor<4x3x16xf32>) -> tensor<3x4x16xf32> {
+  %e = tensor.empty() : tensor<3x4x16xf32>
+  %t = linalg.transpose ins(%x : tensor<4x3x16xf32>) outs(%e : tensor<3x4x16xf32>) permutation = [1, 0, 2]
+  return %t : tensor<3x4x16xf32>
+}

@@ -179,6 +179,14 @@ def conv_shapes(rng):
     s2 = g.arg(rng.standard_normal((1, 136, 5, 7)).astype(np.float32))
     outs.append(g.relu(g.conv2d(s2, g.const(_w(rng, 136, 34, 1, 1)), groups=4)))
     outs.append(g.conv2d(s, g.const(_w(rng, 64, 12, 1, 1)), groups=2))
+    # A channel shuffle (ShuffleNet: reshape, swap the group axes, reshape)
+    # between a grouped 1x1 and a depthwise layer: one channel transpose in
+    # NHWC, in 4 x 4 register blocks.
+    sh = g.relu(g.conv2d(s, g.const(_w(rng, 112, 6, 1, 1)), groups=4))
+    sh = g.reshape(g.transpose(g.reshape(sh, (2, 4, 28, 9, 10)), (0, 2, 1, 3, 4)),
+                   (2, 112, 9, 10))
+    outs.append(g.conv2d(sh, g.const(_w(rng, 112, 1, 3, 3)), padding=(1, 1, 1, 1),
+                         strides=(2, 2), groups=112))
     # Deep layers on a small image (the filter larger than the input): the
     # epilogue runs over blocks of 64 output channels (two, three), the
     # channel tiles are the outer loop, and the filters are read from
