@@ -172,7 +172,12 @@ def VectorizeElementwise : Pass<"dr1-vectorize-elementwise", "func::FuncOp"> {
     registers for elementwise ops (a divisor of the dimension; the whole
     dimension when it has none and is short) and whole rows up to sixteen
     registers for reductions (longer rows in chunks, the partial result
-    carried by the tile loop).
+    carried by the tile loop). A generic that reduces over loops outside
+    its operands' contiguous dimension (global average pooling in NHWC:
+    [N, H, W, C] summed over H and W) is re-ordered with that dimension's
+    loop innermost and vectorized along it, the reduction loops running one
+    step at a time over vectors of partial sums; otherwise it would be
+    summed one strided float at a time.
 
     A `linalg.transpose` that moves its input's innermost dimension (layout
     changes at a model's NCHW edges, ShuffleNet's channel shuffle) is tiled

@@ -4,7 +4,9 @@
 // norm, attention's block updates) as explicit vector code. LLVM's loop
 // vectorizer was left to do this before, and often did not: views into one
 // workspace look like they may alias, and polynomial exp/erf bodies are
-// past its cost limits, so softmax exps ran one float at a time.
+// past its cost limits, so softmax exps ran one float at a time. Also
+// reductions over outer dims (global pooling in NHWC) and transposes that
+// move the contiguous dim, in register blocks.
 //
 //===----------------------------------------------------------------------===//
 #include "Codegen/Passes.h"
@@ -100,6 +102,37 @@ std::optional<SmallVector<int64_t>> tileSizes(linalg::GenericOp op,
   if (llvm::equal(sizes, ranges))
     return SmallVector<int64_t>(ranges.size(), 0);
   return sizes;
+}
+
+/// For a generic that reduces over loops outside its operands' contiguous
+/// dim (global average pooling in NHWC: [N, H, W, C] summed over H and W),
+/// the parallel loop every operand reads contiguously (C), or nothing. Such
+/// a generic iterated with the reductions innermost reads with a stride of
+/// C elements, one float at a time.
+std::optional<unsigned> outerReductionLoop(linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() == 0 ||
+      !op.getBody()->getOps<linalg::IndexOp>().empty())
+    return std::nullopt;
+  for (Value v : op->getOperands()) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t || !t.hasStaticShape())
+      return std::nullopt;
+  }
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (out.getNumResults() == 0 || !out.isProjectedPermutation())
+    return std::nullopt;
+  unsigned loop = out.getDimPosition(out.getNumResults() - 1);
+  if (op.getIteratorTypesArray()[loop] != utils::IteratorType::parallel)
+    return std::nullopt;
+  for (AffineMap map : op.getIndexingMapsArray()) {
+    if (!map.isProjectedPermutation())
+      return std::nullopt;
+    for (unsigned r = 0; r < map.getNumResults(); ++r)
+      if (map.getDimPosition(r) == loop && r + 1 != map.getNumResults())
+        return std::nullopt;
+  }
+  return loop;
 }
 
 /// The largest power of two that divides `n`, at most `limit`.
@@ -223,8 +256,33 @@ struct VectorizeElementwisePass
       int64_t lanes = std::max<int64_t>(
           1, vectorBits / std::max<unsigned>(8, elt.getIntOrFloatBitWidth()));
       std::optional<SmallVector<int64_t>> sizes = tileSizes(op, lanes);
-      if (!sizes)
-        continue;
+      if (!sizes) {
+        // Reductions outside the contiguous dim: that dim becomes the
+        // innermost loop, in vectors; every other loop (reductions
+        // included) runs one step at a time, the partial sums vectors.
+        std::optional<unsigned> inner = outerReductionLoop(op);
+        if (!inner)
+          continue;
+        SmallVector<unsigned> order;
+        for (unsigned i = 0; i < op.getNumLoops(); ++i)
+          if (i != *inner)
+            order.push_back(i);
+        order.push_back(*inner);
+        rewriter.setInsertionPoint(op);
+        FailureOr<linalg::GenericOp> swapped =
+            linalg::interchangeGenericOp(rewriter, op, order);
+        if (failed(swapped))
+          continue;
+        op = *swapped;
+        int64_t n = op.getStaticLoopRanges().back();
+        int64_t t = divisorIn(n, lanes, 4 * lanes, lanes);
+        if (!t && n <= 4 * lanes && n >= lanes / 2)
+          t = n;
+        if (!t)
+          continue;
+        sizes = SmallVector<int64_t>(op.getNumLoops(), 1);
+        sizes->back() = t;
+      }
       Operation *target = op;
       if (llvm::any_of(*sizes, [](int64_t s) { return s != 0; })) {
         scf::SCFTilingOptions options;
@@ -248,6 +306,16 @@ struct VectorizeElementwisePass
         continue;
       }
       rewriter.replaceOp(target, v->replacements);
+    }
+    // Reductions over unit dims (the outer-reduction tiles above) are
+    // elementwise ops; folded first, the lowering below would take them
+    // apart lane by lane.
+    {
+      RewritePatternSet unit(&getContext());
+      vector::MultiDimReductionOp::getCanonicalizationPatterns(unit,
+                                                               &getContext());
+      if (failed(applyPatternsGreedily(getOperation(), std::move(unit))))
+        return signalPassFailure();
     }
     // Row reductions as vector.reduction over the row (a tree of vector
     // ops once LLVM may reassociate them).

@@ -147,3 +147,29 @@ func.func @transpose_rows_kept(%x: tensor<4x3x16xf32>) -> tensor<3x4x16xf32> {
   %t = linalg.transpose ins(%x : tensor<4x3x16xf32>) outs(%e : tensor<3x4x16xf32>) permutation = [1, 0, 2]
   return %t : tensor<3x4x16xf32>
 }
+
+// Global average pooling in NHWC (with the ReLU before it fused): the sum
+// runs over H and W, outside the contiguous channel dim. The channels
+// become the innermost loop, in vectors; H and W loops accumulate them
+// with vector adds (not a strided scalar sum per channel).
+// CHECK-LABEL: func @outer_reduction
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1x1x64xf32>, vector<1x1x1x64xf32>
+// CHECK: arith.maximumf {{.*}} : vector<1x1x1x64xf32>
+// CHECK: vector.shape_cast {{.*}} : vector<1x1x1x64xf32> to vector<1x64xf32>
+// CHECK: arith.addf {{.*}} : vector<1x64xf32>
+// CHECK-NOT: vector.reduction
+// CHECK: return
+func.func @outer_reduction(%x: tensor<1x7x7x128xf32>, %acc: tensor<1x128xf32>) -> tensor<1x128xf32> {
+  %zero = arith.constant 0.0 : f32
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<1x7x7x128xf32>) outs(%acc : tensor<1x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    %s = arith.addf %m, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<1x128xf32>
+  return %r : tensor<1x128xf32>
+}
