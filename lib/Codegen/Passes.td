@@ -372,7 +372,9 @@ def FuseElementwise : Pass<"dr1-fuse-elementwise", "func::FuncOp"> {
     bias + activation or the steps of a normalization make one loop nest.
     Unlike upstream's `linalg-fuse-elementwise-ops`, it never rewrites named
     contractions or convolutions into generics, which would hide them from
-    the matmul and convolution strategies.
+    the matmul and convolution strategies. A producer that its consumer
+    broadcasts over an outer loop (a squeeze-excitation gate over H x W)
+    stays separate: fused, its body would run once per broadcast copy.
 
     Before:
     ```mlir

@@ -256,32 +256,43 @@ struct VectorizeElementwisePass
       int64_t lanes = std::max<int64_t>(
           1, vectorBits / std::max<unsigned>(8, elt.getIntOrFloatBitWidth()));
       std::optional<SmallVector<int64_t>> sizes = tileSizes(op, lanes);
+      // For an outer reduction, the tile's vector loop, moved innermost
+      // once tiled: its vectors must be the innermost dim, or n-D math
+      // (a fused SiLU's exp) is taken apart lane by lane.
+      std::optional<unsigned> vectorLoop;
       if (!sizes) {
-        // Reductions outside the contiguous dim: that dim becomes the
-        // innermost loop, in vectors; every other loop (reductions
-        // included) runs one step at a time, the partial sums vectors.
+        // Reductions outside the contiguous dim: that dim is tiled in
+        // vectors, with the reductions inside its tile loop, so that a
+        // tile's partial sums stay in registers across them (subset
+        // hoisting lifts them out of the reduction loops). Every other
+        // loop runs one step at a time.
         std::optional<unsigned> inner = outerReductionLoop(op);
         if (!inner)
           continue;
+        SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
         SmallVector<unsigned> order;
         for (unsigned i = 0; i < op.getNumLoops(); ++i)
-          if (i != *inner)
+          if (i != *inner && iters[i] == utils::IteratorType::parallel)
             order.push_back(i);
         order.push_back(*inner);
+        vectorLoop = order.size() - 1;
+        for (unsigned i = 0; i < op.getNumLoops(); ++i)
+          if (iters[i] != utils::IteratorType::parallel)
+            order.push_back(i);
         rewriter.setInsertionPoint(op);
         FailureOr<linalg::GenericOp> swapped =
             linalg::interchangeGenericOp(rewriter, op, order);
         if (failed(swapped))
           continue;
         op = *swapped;
-        int64_t n = op.getStaticLoopRanges().back();
+        int64_t n = op.getStaticLoopRanges()[*vectorLoop];
         int64_t t = divisorIn(n, lanes, 4 * lanes, lanes);
         if (!t && n <= 4 * lanes && n >= lanes / 2)
           t = n;
         if (!t)
           continue;
         sizes = SmallVector<int64_t>(op.getNumLoops(), 1);
-        sizes->back() = t;
+        (*sizes)[*vectorLoop] = t;
       }
       Operation *target = op;
       if (llvm::any_of(*sizes, [](int64_t s) { return s != 0; })) {
@@ -297,6 +308,19 @@ struct VectorizeElementwisePass
           continue;
         rewriter.replaceOp(op, r->replacements);
         target = r->tiledOps.back();
+      }
+      if (vectorLoop) {
+        auto tiled = cast<linalg::GenericOp>(target);
+        SmallVector<unsigned> order;
+        for (unsigned i = 0; i < tiled.getNumLoops(); ++i)
+          if (i != *vectorLoop)
+            order.push_back(i);
+        order.push_back(*vectorLoop);
+        rewriter.setInsertionPoint(tiled);
+        FailureOr<linalg::GenericOp> swapped =
+            linalg::interchangeGenericOp(rewriter, tiled, order);
+        if (succeeded(swapped))
+          target = *swapped;
       }
       rewriter.setInsertionPoint(target);
       FailureOr<linalg::VectorizationResult> v =

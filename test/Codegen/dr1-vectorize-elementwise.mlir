@@ -1,5 +1,6 @@
 // RUN: dr1-opt %s --dr1-vectorize-elementwise --canonicalize --cse | FileCheck %s
 // RUN: dr1-opt %s --dr1-vectorize-elementwise=vector-bits=128 --canonicalize --cse | FileCheck %s --check-prefix=NEON
+// RUN: dr1-opt %s --dr1-vectorize-elementwise --canonicalize --cse --loop-invariant-subset-hoisting --canonicalize | FileCheck %s --check-prefix=HOIST
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>
@@ -149,19 +150,32 @@ func.func @transpose_rows_kept(%x: tensor<4x3x16xf32>) -> tensor<3x4x16xf32> {
 }
 
 // Global average pooling in NHWC (with the ReLU before it fused): the sum
-// runs over H and W, outside the contiguous channel dim. The channels
-// become the innermost loop, in vectors; H and W loops accumulate them
-// with vector adds (not a strided scalar sum per channel).
+// runs over H and W, outside the contiguous channel dim. The channels are
+// tiled in vectors, H and W loops inside each tile accumulate them with
+// vector adds (not a strided scalar sum per channel), and subset hoisting
+// then keeps each tile's sums in registers across H and W (HOIST). The
+// channels stay the vectors' innermost dim, or the ReLU (or a fused SiLU's
+// exp) would be computed lane by lane.
 // CHECK-LABEL: func @outer_reduction
-// CHECK: scf.for
-// CHECK: scf.for
-// CHECK: scf.for
+// CHECK: scf.for {{.*}} to %c128 step %c64
+// CHECK: scf.for {{.*}} to %c7 step %c1
+// CHECK: scf.for {{.*}} to %c7 step %c1
 // CHECK: vector.transfer_read {{.*}} : tensor<1x1x1x64xf32>, vector<1x1x1x64xf32>
 // CHECK: arith.maximumf {{.*}} : vector<1x1x1x64xf32>
 // CHECK: vector.shape_cast {{.*}} : vector<1x1x1x64xf32> to vector<1x64xf32>
 // CHECK: arith.addf {{.*}} : vector<1x64xf32>
 // CHECK-NOT: vector.reduction
 // CHECK: return
+// HOIST-LABEL: func @outer_reduction
+// HOIST: scf.for {{.*}} to %c128 step %c64
+// HOIST: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<1x64xf32>, vector<1x64xf32>
+// HOIST: scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]]) -> (vector<1x64xf32>)
+// HOIST: scf.for {{.*}} -> (vector<1x64xf32>)
+// HOIST-NOT: vector.transfer_write
+// HOIST: arith.addf {{.*}} : vector<1x64xf32>
+// HOIST: scf.yield
+// HOIST: scf.yield
+// HOIST: vector.transfer_write
 func.func @outer_reduction(%x: tensor<1x7x7x128xf32>, %acc: tensor<1x128xf32>) -> tensor<1x128xf32> {
   %zero = arith.constant 0.0 : f32
   %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d2, d3, d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
